@@ -1,0 +1,138 @@
+/**
+ * The typed errors of a sync (DESIGN §4). Every class carries a `message` a user can act on.
+ *
+ * - per record, skip and go on: {@link MissingEmail}, {@link InvalidEmail};
+ * - stop the run, keep the cursor, retry later: {@link ContactLimitReached}, {@link RateLimited},
+ *   {@link ServiceUnavailable};
+ * - needs the user: {@link AuthRevoked}, {@link InvalidConfig}, {@link ConnectorNotLoaded};
+ * - self-healing: {@link CursorExpired} (a full resync);
+ * - a service answer that does not match its documented shape: {@link MalformedResponse}
+ *   (stops the run; nothing of that page is written).
+ */
+import * as Schema from "effect/Schema"
+import { ExternalId, ImportId } from "./Domain.js"
+
+export class MissingEmail extends Schema.TaggedError<MissingEmail>()("MissingEmail", {
+  externalId: ExternalId
+}) {
+  override get message() {
+    return `source record ${this.externalId} has no email address`
+  }
+}
+
+export class InvalidEmail extends Schema.TaggedError<InvalidEmail>()("InvalidEmail", {
+  email: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${JSON.stringify(this.email)} is not a valid email address: ${this.reason}`
+  }
+}
+
+export class ContactLimitReached extends Schema.TaggedError<ContactLimitReached>()("ContactLimitReached", {
+  limit: Schema.Int,
+  deferred: Schema.Int
+}) {
+  override get message() {
+    return `the account's contact limit of ${this.limit} is reached: ${this.deferred} new contact(s) wait until there is room (raise the limit or remove contacts); updates to existing contacts went on`
+  }
+}
+
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  service: Schema.String,
+  /** When the service allows the next request, if it said. */
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    const wait = this.retryAfterMillis === undefined ? "" : ` (retry after ${Math.ceil(this.retryAfterMillis / 1000)} s)`
+    return `${this.service} rate limit reached${wait}; the import continues at its next slot`
+  }
+}
+
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", {
+  service: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `${this.service} is unavailable: ${this.detail}; the import continues at its next slot`
+  }
+}
+
+export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
+  service: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `${this.service} sent a response that does not have the expected shape: ${this.detail}`
+  }
+}
+
+export class AuthRevoked extends Schema.TaggedError<AuthRevoked>()("AuthRevoked", {
+  service: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `${this.service} access was revoked or the credentials are invalid (${this.detail}); reconnect the account`
+  }
+}
+
+export class InvalidConfig extends Schema.TaggedError<InvalidConfig>()("InvalidConfig", {
+  /** Where the problem is, e.g. `import 12 config` or `autoimport.config.json: connectors[0]`. */
+  where: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `invalid configuration in ${this.where}: ${this.detail}`
+  }
+}
+
+export class ConnectorNotLoaded extends Schema.TaggedError<ConnectorNotLoaded>()("ConnectorNotLoaded", {
+  connectorId: Schema.String
+}) {
+  override get message() {
+    return `connector "${this.connectorId}" is not loaded by this runner; add its package to the configuration`
+  }
+}
+
+export class CursorExpired extends Schema.TaggedError<CursorExpired>()("CursorExpired", {
+  service: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `${this.service} no longer accepts the saved sync position (${this.detail}); a full resync starts`
+  }
+}
+
+export class ImportNotFound extends Schema.TaggedError<ImportNotFound>()("ImportNotFound", {
+  importId: Schema.String
+}) {
+  override get message() {
+    return `there is no import with id ${this.importId}`
+  }
+}
+
+export class SyncInProgress extends Schema.TaggedError<SyncInProgress>()("SyncInProgress", {
+  importId: ImportId
+}) {
+  override get message() {
+    return `import ${this.importId} is already syncing elsewhere; this sync was not started`
+  }
+}
+
+/** What a connector's `pull` may fail with. */
+export type ConnectorError =
+  | RateLimited
+  | ServiceUnavailable
+  | MalformedResponse
+  | AuthRevoked
+  | InvalidConfig
+  | CursorExpired
+
+/** Errors that end a run early but keep its cursor: the next slot continues. */
+export const isTransient = (e: { readonly _tag: string }): boolean =>
+  e._tag === "RateLimited" || e._tag === "ServiceUnavailable" || e._tag === "MalformedResponse" ||
+  e._tag === "ContactLimitReached"
+
+/** Errors the user must act on; the import is marked as needing attention. */
+export const needsAttention = (e: { readonly _tag: string }): boolean =>
+  e._tag === "AuthRevoked" || e._tag === "InvalidConfig" || e._tag === "ConnectorNotLoaded"
