@@ -23,15 +23,17 @@ import { InvalidEmail } from "./Errors.js"
 
 const ATEXT = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+$/
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
-const UNICODE_SPACE = /[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/u
+const SPACE = "[\\s\\u00a0\\u1680\\u2000-\\u200b\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+const UNICODE_SPACE = new RegExp(SPACE, "u")
+const SURROUNDING_SPACE = new RegExp(`^${SPACE}+|${SPACE}+$`, "gu")
 
 export const normalize = (raw: string): Either.Either<NormalizedEmail, InvalidEmail> => {
   const invalid = (reason: string) => Either.left(new InvalidEmail({ email: raw, reason }))
-  const trimmed = raw.replace(/^[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+|[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+$/gu, "")
+  const trimmed = raw.replace(SURROUNDING_SPACE, "")
   if (trimmed.length === 0) return invalid("it is empty")
+  if (trimmed.startsWith("\"")) return invalid("quoted local parts are not accepted")
   if (UNICODE_SPACE.test(trimmed)) return invalid("it contains white space")
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return invalid("it contains control characters")
-  if (trimmed.startsWith("\"")) return invalid("quoted local parts are not accepted")
   const at = trimmed.indexOf("@")
   if (at === -1) return invalid("it has no @")
   if (trimmed.indexOf("@", at + 1) !== -1) return invalid("it has more than one @")
