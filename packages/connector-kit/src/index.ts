@@ -1,0 +1,6 @@
+/**
+ * Helpers for connector authors. See README.md for how they fit together.
+ */
+export * as Http from "./Http.js"
+export * as OAuth2 from "./OAuth2.js"
+export * as Paging from "./Paging.js"

@@ -1,0 +1,124 @@
+/**
+ * A fault switchboard a fake consults on every request: arm a fault for the next N requests
+ * (or flip a flag) from a test, and the fake answers accordingly. One `Faults` per fake.
+ *
+ * In a handler: `const fault = await faults.intercept(); if (fault) return fault`, then answer
+ * with `faults.json(body)` (which applies a pending malformed-body fault). Token and cursor
+ * switches are read by the fake's own logic (`refreshTokensRevoked`, `accessTokenEpoch`,
+ * `cursorEpoch`).
+ */
+
+export type Malformation =
+  /** The JSON text cut in half, as a dropped connection leaves it. */
+  | "truncated"
+  /** Valid JSON, but every top-level array replaced by a string. */
+  | "wrong-shape"
+
+export interface FaultsOptions {
+  /** The service's error body for a status (its error envelope). */
+  readonly errorBody: (status: number, message: string) => unknown
+}
+
+export class Faults {
+  private rateLimited: Array<number | undefined> = []
+  private failures: Array<number> = []
+  private slow: Array<number> = []
+  private malformed: Array<Malformation> = []
+  /** Set by {@link revokeRefreshTokens}: the token endpoint answers `invalid_grant`. */
+  refreshTokensRevoked = false
+  /** Bumped by {@link expireAccessTokens}: access tokens issued before are rejected (401). */
+  accessTokenEpoch = 0
+  /** Bumped by {@link expireCursors}: sync cursors issued before are rejected as expired. */
+  cursorEpoch = 0
+  /** Requests seen by `intercept`, and how many of them a fault answered. */
+  requests = 0
+  faulted = 0
+
+  constructor(private readonly options: FaultsOptions) {}
+
+  /** The next `count` requests get 429, with `Retry-After: <seconds>` when given. */
+  rateLimitNext(count: number, retryAfterSeconds?: number): this {
+    for (let i = 0; i < count; i++) this.rateLimited.push(retryAfterSeconds)
+    return this
+  }
+
+  /** The next `count` requests get `status` (a 5xx). */
+  failNext(count: number, status: 500 | 502 | 503 | 504 = 503): this {
+    for (let i = 0; i < count; i++) this.failures.push(status)
+    return this
+  }
+
+  /** The next `count` requests answer after `millis` (real time: keep it short in tests). */
+  slowNext(count: number, millis: number): this {
+    for (let i = 0; i < count; i++) this.slow.push(millis)
+    return this
+  }
+
+  /** The next `count` successful answers have a malformed body. */
+  malformNext(count: number, how: Malformation = "truncated"): this {
+    for (let i = 0; i < count; i++) this.malformed.push(how)
+    return this
+  }
+
+  revokeRefreshTokens(): this {
+    this.refreshTokensRevoked = true
+    return this
+  }
+
+  expireAccessTokens(): this {
+    this.accessTokenEpoch++
+    return this
+  }
+
+  expireCursors(): this {
+    this.cursorEpoch++
+    return this
+  }
+
+  /** Disarms every pending fault and un-revokes refresh tokens (epochs stay: expiry is final). */
+  clear(): this {
+    this.rateLimited = []
+    this.failures = []
+    this.slow = []
+    this.malformed = []
+    this.refreshTokensRevoked = false
+    return this
+  }
+
+  /** The answer of a pending 429/5xx fault (after any slow-down), or undefined to go on. */
+  async intercept(): Promise<Response | undefined> {
+    this.requests++
+    const delay = this.slow.shift()
+    if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay))
+    if (this.rateLimited.length > 0) {
+      const retryAfter = this.rateLimited.shift()
+      this.faulted++
+      return Response.json(this.options.errorBody(429, "Quota exceeded: too many requests."), {
+        status: 429,
+        headers: retryAfter === undefined ? {} : { "retry-after": String(retryAfter) }
+      })
+    }
+    const status = this.failures.shift()
+    if (status !== undefined) {
+      this.faulted++
+      return Response.json(this.options.errorBody(status, "The service is currently unavailable."), { status })
+    }
+    return undefined
+  }
+
+  /** A JSON answer, malformed when a malformed-body fault is pending. */
+  json(body: unknown, init?: ResponseInit): Response {
+    const how = this.malformed.shift()
+    if (how === undefined) return Response.json(body, init)
+    this.faulted++
+    const headers = { "content-type": "application/json", ...(init?.headers as Record<string, string> | undefined) }
+    if (how === "truncated") {
+      const text = JSON.stringify(body)
+      return new Response(text.slice(0, Math.floor(text.length / 2)), { ...init, headers })
+    }
+    const reshaped = Object.fromEntries(
+      Object.entries(body as Record<string, unknown>).map(([key, value]) => [key, Array.isArray(value) ? "unexpected" : value])
+    )
+    return new Response(JSON.stringify(reshaped), { ...init, headers })
+  }
+}
