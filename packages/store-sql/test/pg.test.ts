@@ -1,0 +1,4 @@
+import { layerPgTest } from "../src/testing.js"
+import { storeContract } from "./storeContract.js"
+
+storeContract("Postgres", layerPgTest)

@@ -1,0 +1,4 @@
+import { layerSqliteTest } from "../src/testing.js"
+import { storeContract } from "./storeContract.js"
+
+storeContract("SQLite", layerSqliteTest)
