@@ -1,0 +1,95 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { Paging } from "../src/index.js"
+
+// Pages of a fake source: page `p` holds items p*4 .. p*4+3; 3 pages; odd items are outside
+// the criteria when `onlyEven` is set.
+interface Cursor {
+  readonly page: number
+  readonly offset: number
+  readonly done: boolean
+}
+const pages = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+
+const pull = (cursor: Cursor, budget: number, onlyEven = false) => {
+  let fetches = 0
+  const stream = Paging.paginate({
+    start: cursor.page,
+    offset: cursor.offset,
+    budget,
+    fetch: (page: number) =>
+      Effect.sync(() => {
+        fetches++
+        const last = page === pages.length - 1
+        return {
+          items: pages[page]!,
+          next: last ? Option.none<number>() : Option.some(page + 1),
+          cursor: (last ? { page, offset: pages[page]!.length, done: true } : { page: page + 1, offset: 0, done: false }) as Cursor
+        }
+      }),
+    select: (item: number) => (onlyEven && item % 2 === 1 ? Option.none() : Option.some(item)),
+    inside: (page, offset): Cursor => ({ page, offset, done: false })
+  })
+  return Effect.map(Stream.runCollect(stream), (deliveries) => ({ deliveries: Chunk.toReadonlyArray(deliveries), fetches: () => fetches }))
+}
+
+/** Runs syncs of `budget` records from the start until one ends caught up. */
+const syncAll = (budget: number, onlyEven = false) =>
+  Effect.gen(function*() {
+    let cursor: Cursor = { page: 0, offset: 0, done: false }
+    const seen: Array<number> = []
+    for (let sync = 0; sync < 50 && !cursor.done; sync++) {
+      const { deliveries } = yield* pull(cursor, budget, onlyEven)
+      const delivered = deliveries.flatMap((d) => d.records)
+      assert.isAtMost(delivered.length, budget)
+      seen.push(...delivered)
+      if (deliveries.length > 0) cursor = deliveries[deliveries.length - 1]!.cursor
+    }
+    assert.isTrue(cursor.done, "caught up")
+    return seen
+  })
+
+describe("Paging", () => {
+  it.effect("every budget delivers each record exactly once over successive syncs", () =>
+    Effect.gen(function*() {
+      for (let budget = 1; budget <= 13; budget++) {
+        assert.deepStrictEqual(yield* syncAll(budget), pages.flat(), `budget ${budget}`)
+      }
+    }))
+
+  it.effect("records outside the criteria are not delivered and do not use the budget", () =>
+    Effect.gen(function*() {
+      const { deliveries } = yield* pull({ page: 0, offset: 0, done: false }, 3, true)
+      assert.deepStrictEqual(deliveries.flatMap((d) => d.records), [0, 2, 4])
+      assert.deepStrictEqual(deliveries[deliveries.length - 1]!.cursor, { page: 1, offset: 2, done: false })
+      for (let budget = 1; budget <= 7; budget++) {
+        assert.deepStrictEqual(yield* syncAll(budget, true), [0, 2, 4, 6, 8, 10])
+      }
+    }))
+
+  it.effect("a cut page commits a cursor inside it; a budget spent at a page end commits the next page", () =>
+    Effect.gen(function*() {
+      const cut = yield* pull({ page: 0, offset: 1, done: false }, 5)
+      assert.deepStrictEqual(cut.deliveries.map((d) => d.records), [[1, 2, 3], [4, 5]])
+      assert.deepStrictEqual(cut.deliveries[1]!.cursor, { page: 1, offset: 2, done: false })
+      const exact = yield* pull({ page: 0, offset: 0, done: false }, 8)
+      assert.deepStrictEqual(exact.deliveries[1]!.cursor, { page: 2, offset: 0, done: false })
+      assert.strictEqual(exact.fetches(), 2, "no fetch beyond the budget")
+    }))
+
+  it.effect("a zero budget fetches nothing", () =>
+    Effect.gen(function*() {
+      const { deliveries, fetches } = yield* pull({ page: 0, offset: 0, done: false }, 0)
+      assert.strictEqual(deliveries.length, 0)
+      assert.strictEqual(fetches(), 0)
+    }))
+
+  it("cut reports where to resume", () => {
+    const some = Option.some<number>
+    assert.deepStrictEqual(Paging.cut([1, 2, 3, 4], 1, 2, some), { records: [2, 3], resumeAt: Option.some(3) })
+    assert.deepStrictEqual(Paging.cut([1, 2, 3], 1, 2, some), { records: [2, 3], resumeAt: Option.none() })
+  })
+})
