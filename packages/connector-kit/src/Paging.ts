@@ -24,9 +24,14 @@ export interface Delivery<Record, Cursor> {
 }
 
 export interface PaginateOptions<Position, Item, Record, Cursor, E, R> {
-  /** The page to start at, and how many of its items an earlier sync already delivered. */
+  /** The page to start at. */
   readonly start: Position
-  readonly offset: number
+  /**
+   * How many items of the start page an earlier sync already delivered: a number, or a function
+   * of the re-fetched page for services whose pages can shift between syncs (find the last
+   * delivered item's id; 0 when it is gone — re-delivering is allowed, losing is not).
+   */
+  readonly offset: number | ((items: ReadonlyArray<Item>) => number)
   /** `PullRequest.budget`: the most records to deliver in all. */
   readonly budget: number
   readonly fetch: (position: Position) => Effect.Effect<SourcePage<Position, Item, Cursor>, E, R>
@@ -35,8 +40,8 @@ export interface PaginateOptions<Position, Item, Record, Cursor, E, R> {
    * delivered and not counted against the budget).
    */
   readonly select: (item: Item) => Option.Option<Record>
-  /** The cursor pointing at item `offset` of the page at `position`. */
-  readonly inside: (position: Position, offset: number) => Cursor
+  /** The cursor pointing at item `offset` of the page at `position` (whose items are given). */
+  readonly inside: (position: Position, offset: number, items: ReadonlyArray<Item>) => Cursor
 }
 
 /**
@@ -69,7 +74,7 @@ export const paginate = <Position, Item, Record, Cursor, E, R>(
 ): Stream.Stream<Delivery<Record, Cursor>, E, R> => {
   interface State {
     readonly position: Position
-    readonly offset: number
+    readonly offset: number | ((items: ReadonlyArray<Item>) => number)
     readonly budget: number
   }
   const start: Option.Option<State> = options.budget > 0
@@ -79,9 +84,10 @@ export const paginate = <Position, Item, Record, Cursor, E, R>(
     if (Option.isNone(state)) return Effect.succeedNone
     const { budget, offset, position } = state.value
     return Effect.map(options.fetch(position), (page) => {
-      const { records, resumeAt } = cut(page.items, offset, budget, options.select)
+      const from = typeof offset === "number" ? offset : offset(page.items)
+      const { records, resumeAt } = cut(page.items, from, budget, options.select)
       if (Option.isSome(resumeAt)) {
-        return Option.some([{ records, cursor: options.inside(position, resumeAt.value) }, Option.none<State>()] as const)
+        return Option.some([{ records, cursor: options.inside(position, resumeAt.value, page.items) }, Option.none<State>()] as const)
       }
       const left = budget - records.length
       const next = Option.filterMap(page.next, (position) => left > 0 ? Option.some({ position, offset: 0, budget: left }) : Option.none())
