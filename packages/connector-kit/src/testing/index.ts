@@ -5,3 +5,4 @@
 export * from "./Server.js"
 export { type FaultsOptions, Faults, type Malformation } from "./Faults.js"
 export * as Prng from "./Prng.js"
+export * from "./Acceptance.js"
