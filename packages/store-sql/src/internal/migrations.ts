@@ -151,4 +151,26 @@ export const migrations = {
   "1_initial": ddl(initial)
 }
 
-export const run = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+
+/**
+ * Runs the pending migrations. On Postgres, runners starting together queue on an advisory lock
+ * (per schema): the Migrator's own table lock comes only after it created its table, which two
+ * processes would otherwise race to do. On SQLite the write lock serializes them already.
+ */
+export const run = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql.onDialectOrElse({
+    pg: () =>
+      Effect.scoped(Effect.gen(function*() {
+        const connection = yield* sql.reserve
+        const key = "hashtext('autoimport migrations ' || current_schema())"
+        yield* Effect.acquireRelease(
+          connection.executeUnprepared(`SELECT pg_advisory_lock(${key})`, [], undefined),
+          () => Effect.orDie(connection.executeUnprepared(`SELECT pg_advisory_unlock(${key})`, [], undefined))
+        )
+        return yield* migrate
+      })),
+    orElse: () => migrate
+  })
+})
