@@ -1,0 +1,119 @@
+/**
+ * People API v1 response shapes (api-notes/google-contacts.md §1, §5, §6), as far as the
+ * importer reads them. Lenient on purpose: every field Google may leave out is optional, absent
+ * lists are empty, unknown fields are ignored (decoding uses `onExcessProperty: "ignore"`).
+ */
+import * as Schema from "effect/Schema"
+
+const optionalList = <A, I, R>(item: Schema.Schema<A, I, R>) =>
+  Schema.optionalWith(Schema.Array(item), { default: () => [] })
+
+export const FieldMetadata = Schema.Struct({
+  primary: Schema.optional(Schema.Boolean),
+  sourcePrimary: Schema.optional(Schema.Boolean),
+  source: Schema.optional(Schema.Struct({ type: Schema.optional(Schema.String), id: Schema.optional(Schema.String) }))
+})
+
+const field = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
+  Schema.Struct({ metadata: Schema.optional(FieldMetadata), ...fields })
+
+export const Name = field({
+  displayName: Schema.optional(Schema.String),
+  givenName: Schema.optional(Schema.String),
+  familyName: Schema.optional(Schema.String)
+})
+
+export const EmailAddress = field({ value: Schema.optional(Schema.String), type: Schema.optional(Schema.String) })
+
+export const PhoneNumber = field({ value: Schema.optional(Schema.String), canonicalForm: Schema.optional(Schema.String) })
+
+export const Organization = field({
+  name: Schema.optional(Schema.String),
+  title: Schema.optional(Schema.String),
+  department: Schema.optional(Schema.String),
+  current: Schema.optional(Schema.Boolean)
+})
+
+export const Address = field({
+  formattedValue: Schema.optional(Schema.String),
+  city: Schema.optional(Schema.String),
+  country: Schema.optional(Schema.String),
+  countryCode: Schema.optional(Schema.String)
+})
+
+export const Biography = field({ value: Schema.optional(Schema.String), contentType: Schema.optional(Schema.String) })
+
+export const Birthday = field({
+  date: Schema.optional(Schema.Struct({
+    year: Schema.optional(Schema.Number),
+    month: Schema.optional(Schema.Number),
+    day: Schema.optional(Schema.Number)
+  })),
+  text: Schema.optional(Schema.String)
+})
+
+export const Membership = field({
+  contactGroupMembership: Schema.optional(Schema.Struct({
+    contactGroupId: Schema.optional(Schema.String),
+    contactGroupResourceName: Schema.optional(Schema.String)
+  }))
+})
+
+export const Source = Schema.Struct({
+  type: Schema.optional(Schema.String),
+  id: Schema.optional(Schema.String),
+  updateTime: Schema.optional(Schema.String)
+})
+
+export const Person = Schema.Struct({
+  resourceName: Schema.NonEmptyString,
+  etag: Schema.optional(Schema.String),
+  metadata: Schema.optionalWith(
+    Schema.Struct({
+      sources: optionalList(Source),
+      previousResourceNames: optionalList(Schema.NonEmptyString),
+      deleted: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+      objectType: Schema.optional(Schema.String)
+    }),
+    { default: () => ({ sources: [], previousResourceNames: [], deleted: false }) }
+  ),
+  names: optionalList(Name),
+  emailAddresses: optionalList(EmailAddress),
+  phoneNumbers: optionalList(PhoneNumber),
+  organizations: optionalList(Organization),
+  addresses: optionalList(Address),
+  biographies: optionalList(Biography),
+  birthdays: optionalList(Birthday),
+  memberships: optionalList(Membership)
+})
+export type Person = typeof Person.Type
+
+/** `people.connections.list`; `connections` is omitted when empty. */
+export const ListConnectionsResponse = Schema.Struct({
+  connections: optionalList(Person),
+  nextPageToken: Schema.optional(Schema.String),
+  nextSyncToken: Schema.optional(Schema.String),
+  totalItems: Schema.optional(Schema.Number),
+  totalPeople: Schema.optional(Schema.Number)
+})
+export type ListConnectionsResponse = typeof ListConnectionsResponse.Type
+
+/** `contactGroups.get`, used to check the import's `contactGroup` criterion. */
+export const ContactGroup = Schema.Struct({
+  resourceName: Schema.NonEmptyString,
+  name: Schema.optional(Schema.String),
+  formattedName: Schema.optional(Schema.String),
+  groupType: Schema.optional(Schema.String),
+  memberCount: Schema.optional(Schema.Number)
+})
+
+/** Google's error envelope (§6). */
+export const ErrorEnvelope = Schema.Struct({
+  error: Schema.Struct({
+    code: Schema.Number,
+    message: Schema.String,
+    status: Schema.optional(Schema.String),
+    details: optionalList(Schema.Struct({ "@type": Schema.optional(Schema.String), reason: Schema.optional(Schema.String) }))
+  })
+})
+export type ErrorEnvelope = typeof ErrorEnvelope.Type
