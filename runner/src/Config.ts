@@ -1,0 +1,304 @@
+/**
+ * The runner's configuration: a file (`autoimport.config.json` / `.yaml`, or the one named by
+ * `--config` / `AUTOIMPORT_CONFIG`) overlaid with `AUTOIMPORT_*` environment variables, decoded
+ * with Schema before anything is written. Every problem names its key (or variable) and what
+ * is wrong with it.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as YAML from "yaml"
+import {
+  CredentialsKey,
+  DurationFromString,
+  Port,
+  PortFromString,
+  PositiveInt,
+  PositiveIntFromString,
+  Secret
+} from "./internal/schemas.js"
+
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  /** The file, or the environment variable, the problems are in. */
+  source: Schema.String,
+  /** One entry per problem, each starting with the key it is about. */
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return this.problems.length === 1
+      ? `invalid configuration in ${this.source}: ${this.problems[0]}`
+      : `invalid configuration in ${this.source}:\n${this.problems.map((p) => `  - ${p}`).join("\n")}`
+  }
+}
+
+/** The connector packages loaded when the configuration names none. */
+export const builtinConnectors: ReadonlyArray<string> = ["@autoimport/connector-google-contacts"]
+
+export const defaults = {
+  dataDir: ".autoimport",
+  interval: Duration.minutes(30),
+  batchCap: 500,
+  concurrency: 4,
+  jitter: Duration.seconds(30),
+  pollInterval: Duration.seconds(10),
+  httpHost: "127.0.0.1",
+  httpPort: 8080
+} as const
+
+const ConnectorEntry = Schema.Union(
+  Schema.NonEmptyTrimmedString,
+  Schema.Struct({
+    package: Schema.NonEmptyTrimmedString,
+    settings: Schema.optional(Schema.Unknown)
+  })
+)
+
+/** The file's shape. Unknown keys are errors: a misspelt key must not silently do nothing. */
+const FileConfig = Schema.Struct({
+  connectors: Schema.optional(Schema.Array(ConnectorEntry)),
+  database: Schema.optional(Schema.NonEmptyTrimmedString),
+  dataDir: Schema.optional(Schema.NonEmptyTrimmedString),
+  credentialsKey: Schema.optional(CredentialsKey),
+  interval: Schema.optional(DurationFromString),
+  batchCap: Schema.optional(PositiveInt),
+  concurrency: Schema.optional(PositiveInt),
+  jitter: Schema.optional(DurationFromString),
+  pollInterval: Schema.optional(DurationFromString),
+  http: Schema.optional(Schema.Struct({
+    host: Schema.optional(Schema.NonEmptyTrimmedString),
+    port: Schema.optional(Port),
+    adminToken: Schema.optional(Secret)
+  }))
+})
+type FileConfig = typeof FileConfig.Type
+
+/** Each variable, decoded from its text on its own so an error names the variable. */
+const environment = {
+  AUTOIMPORT_DATABASE_URL: Schema.NonEmptyTrimmedString,
+  AUTOIMPORT_DATA_DIR: Schema.NonEmptyTrimmedString,
+  AUTOIMPORT_CREDENTIALS_KEY: CredentialsKey,
+  AUTOIMPORT_INTERVAL: DurationFromString,
+  AUTOIMPORT_BATCH_CAP: PositiveIntFromString,
+  AUTOIMPORT_CONCURRENCY: PositiveIntFromString,
+  AUTOIMPORT_JITTER: DurationFromString,
+  AUTOIMPORT_POLL_INTERVAL: DurationFromString,
+  AUTOIMPORT_HTTP_HOST: Schema.NonEmptyTrimmedString,
+  AUTOIMPORT_HTTP_PORT: PortFromString,
+  AUTOIMPORT_ADMIN_TOKEN: Secret
+} as const
+/** Read elsewhere (before the file is found), but still known variables. */
+const otherVariables = new Set(["AUTOIMPORT_CONFIG"])
+export const environmentVariables: ReadonlyArray<string> = [...otherVariables, ...Object.keys(environment)]
+
+export type Database =
+  | { readonly _tag: "Sqlite"; readonly filename: string }
+  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted<string> }
+
+export interface ConnectorSpec {
+  /** Package name or path, as written. */
+  readonly specifier: string
+  readonly settings: unknown
+  /** Where it was configured, for error messages (`autoimport.config.json: connectors[1]`). */
+  readonly where: string
+}
+
+export interface RunnerConfig {
+  /** The configuration file that was read, if any. */
+  readonly file: Option.Option<string>
+  /** Relative paths in the file resolve against this directory (the working directory without a file). */
+  readonly baseDir: string
+  readonly connectors: ReadonlyArray<ConnectorSpec>
+  readonly database: Database
+  readonly dataDir: string
+  readonly credentialsKey: Option.Option<Redacted.Redacted<Uint8Array>>
+  readonly interval: Duration.Duration
+  readonly batchCap: number
+  readonly concurrency: number
+  readonly jitter: Duration.Duration
+  readonly pollInterval: Duration.Duration
+  readonly http: {
+    readonly host: string
+    readonly port: number
+    readonly adminToken: Option.Option<Redacted.Redacted<string>>
+  }
+}
+
+export class Config extends Context.Tag("@autoimport/runner/Config")<Config, RunnerConfig>() {}
+
+export interface LoadOptions {
+  readonly cwd: string
+  /** `--config`; falls back to `AUTOIMPORT_CONFIG`, then to a file in `cwd`. */
+  readonly configPath: Option.Option<string>
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+const candidateFiles = ["autoimport.config.json", "autoimport.config.yaml", "autoimport.config.yml"]
+
+/** Reads and validates the configuration. Reads files only: nothing is created or written. */
+export const load = (options: LoadOptions): Effect.Effect<RunnerConfig, ConfigError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const env = yield* decodeEnvironment(options.env)
+    const explicit = Option.orElse(options.configPath, () => Option.fromNullable(options.env.AUTOIMPORT_CONFIG))
+    const file = yield* Option.match(explicit, {
+      onSome: (given) => {
+        const absolute = path.resolve(options.cwd, given)
+        return Effect.flatMap(exists(fs, absolute), (found) =>
+          found
+            ? Effect.succeed(Option.some(absolute))
+            : Effect.fail(new ConfigError({ source: given, problems: [`the configuration file ${absolute} does not exist`] })))
+      },
+      onNone: () =>
+        Effect.gen(function*() {
+          const found: Array<string> = []
+          for (const name of candidateFiles) {
+            const candidate = path.join(options.cwd, name)
+            if (yield* exists(fs, candidate)) found.push(candidate)
+          }
+          if (found.length > 1) {
+            return yield* new ConfigError({
+              source: options.cwd,
+              problems: [`found ${found.map((f) => path.basename(f)).join(" and ")}; keep one, or choose with --config`]
+            })
+          }
+          return Option.fromNullable(found[0])
+        })
+    })
+    const fromFile: FileConfig = Option.isSome(file) ? yield* readFile(fs, file.value) : {}
+    const source = Option.getOrElse(file, () => "the defaults")
+    const baseDir = Option.match(file, { onNone: () => options.cwd, onSome: (f) => path.dirname(f) })
+
+    const dataDir = path.resolve(
+      env.AUTOIMPORT_DATA_DIR !== undefined ? options.cwd : baseDir,
+      env.AUTOIMPORT_DATA_DIR ?? fromFile.dataDir ?? defaults.dataDir
+    )
+    const database = yield* parseDatabase(
+      env.AUTOIMPORT_DATABASE_URL !== undefined
+        ? { text: env.AUTOIMPORT_DATABASE_URL, where: "AUTOIMPORT_DATABASE_URL", base: options.cwd }
+        : fromFile.database !== undefined
+        ? { text: fromFile.database, where: `${source}: database`, base: baseDir }
+        : undefined,
+      dataDir,
+      path
+    )
+    const connectors: ReadonlyArray<ConnectorSpec> = fromFile.connectors !== undefined
+      ? fromFile.connectors.map((entry, i) => ({
+        specifier: typeof entry === "string" ? entry : entry.package,
+        settings: typeof entry === "string" ? undefined : entry.settings,
+        where: `${source}: connectors[${i}]`
+      }))
+      : builtinConnectors.map((specifier) => ({ specifier, settings: undefined, where: "built-in connectors" }))
+
+    const host = env.AUTOIMPORT_HTTP_HOST ?? fromFile.http?.host ?? defaults.httpHost
+    const adminToken = Option.fromNullable(env.AUTOIMPORT_ADMIN_TOKEN ?? fromFile.http?.adminToken)
+    if (!isLoopback(host) && Option.isNone(adminToken)) {
+      return yield* new ConfigError({
+        source: env.AUTOIMPORT_HTTP_HOST !== undefined ? "AUTOIMPORT_HTTP_HOST" : source,
+        problems: [
+          `http.host is ${host}, which is reachable from other machines: set AUTOIMPORT_ADMIN_TOKEN (or http.adminToken) so the admin API requires a bearer token`
+        ]
+      })
+    }
+    return {
+      file,
+      baseDir,
+      connectors,
+      database,
+      dataDir,
+      credentialsKey: Option.fromNullable(env.AUTOIMPORT_CREDENTIALS_KEY ?? fromFile.credentialsKey),
+      interval: env.AUTOIMPORT_INTERVAL ?? fromFile.interval ?? defaults.interval,
+      batchCap: env.AUTOIMPORT_BATCH_CAP ?? fromFile.batchCap ?? defaults.batchCap,
+      concurrency: env.AUTOIMPORT_CONCURRENCY ?? fromFile.concurrency ?? defaults.concurrency,
+      jitter: env.AUTOIMPORT_JITTER ?? fromFile.jitter ?? defaults.jitter,
+      pollInterval: env.AUTOIMPORT_POLL_INTERVAL ?? fromFile.pollInterval ?? defaults.pollInterval,
+      http: { host, port: env.AUTOIMPORT_HTTP_PORT ?? fromFile.http?.port ?? defaults.httpPort, adminToken }
+    }
+  })
+
+const exists = (fs: FileSystem.FileSystem, file: string) => fs.exists(file).pipe(Effect.orElseSucceed(() => false))
+
+const readFile = (fs: FileSystem.FileSystem, file: string) =>
+  Effect.gen(function*() {
+    const text = yield* fs.readFileString(file).pipe(
+      Effect.mapError((e) => new ConfigError({ source: file, problems: [`cannot read the file: ${e.message}`] }))
+    )
+    const parsed = yield* Effect.try({
+      try: () => (/\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text)) as unknown,
+      catch: (e) => new ConfigError({ source: file, problems: [`not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(e as Error).message}`] })
+    })
+    return yield* Schema.decodeUnknown(FileConfig)(parsed ?? {}, { errors: "all", onExcessProperty: "error" }).pipe(
+      Effect.mapError((e) => new ConfigError({ source: file, problems: describeParseError(e) }))
+    )
+  })
+
+const decodeEnvironment = (env: LoadOptions["env"]) =>
+  Effect.gen(function*() {
+    const problems: Array<string> = []
+    const decoded: { -readonly [K in keyof typeof environment]?: Schema.Schema.Type<(typeof environment)[K]> } = {}
+    for (const [name, value] of Object.entries(env)) {
+      if (!name.startsWith("AUTOIMPORT_") || value === undefined || otherVariables.has(name)) continue
+      const schema = (environment as Record<string, Schema.Schema<any, string>>)[name]
+      if (schema === undefined) {
+        problems.push(`${name}: unknown variable (known: ${environmentVariables.join(", ")})`)
+        continue
+      }
+      const result = Schema.decodeUnknownEither(schema)(value)
+      if (Either.isLeft(result)) {
+        problems.push(`${name}: ${describeParseError(result.left).join("; ")}`)
+      } else {
+        ;(decoded as Record<string, unknown>)[name] = result.right
+      }
+    }
+    if (problems.length > 0) return yield* new ConfigError({ source: "the environment", problems })
+    return decoded
+  })
+
+const parseDatabase = (
+  given: { readonly text: string; readonly where: string; readonly base: string } | undefined,
+  dataDir: string,
+  path: Path.Path
+): Effect.Effect<Database, ConfigError> => {
+  if (given === undefined) return Effect.succeed({ _tag: "Sqlite", filename: path.join(dataDir, "autoimport.db") })
+  const { base, text, where } = given
+  if (/^postgres(ql)?:\/\//i.test(text)) {
+    return Effect.try({
+      try: () => {
+        new URL(text)
+        return { _tag: "Postgres", url: Redacted.make(text) } as const
+      },
+      // The URL may hold a password: name the problem, never echo the value.
+      catch: () => new ConfigError({ source: where, problems: [`not a valid postgres:// URL`] })
+    })
+  }
+  const sqlite = /^sqlite:(?:\/\/)?(.+)$/i.exec(text)
+  if (sqlite !== null) return Effect.succeed({ _tag: "Sqlite", filename: path.resolve(base, sqlite[1]!) })
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    return Effect.fail(
+      new ConfigError({ source: where, problems: [`unsupported database URL scheme; use postgres://..., sqlite:<file> or a file path`] })
+    )
+  }
+  return Effect.succeed({ _tag: "Sqlite", filename: path.resolve(base, text) })
+}
+
+export const isLoopback = (host: string): boolean =>
+  host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host)
+
+/** One line per problem, starting with its key path (`connectors[0].settings.baseUrl: ...`). */
+export const describeParseError = (error: ParseResult.ParseError): Array<string> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
+    issue.path.length === 0 ? issue.message : `${formatPath(issue.path)}: ${issue.message}`
+  )
+
+export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`),
+    ""
+  )

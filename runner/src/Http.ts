@@ -1,0 +1,114 @@
+/**
+ * The runner's HTTP side (DESIGN §6): `/healthz` (the process is up), `/readyz` (the database
+ * answers and the runner is not shutting down), Prometheus `/metrics`, and a read-only admin
+ * JSON API under `/api`. It listens on 127.0.0.1 by default; when a token is configured (it must
+ * be when the host is reachable from elsewhere) `/api` requires `Authorization: Bearer <token>`.
+ */
+import { Store } from "@autoimport/core"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { createServer } from "node:http"
+import { timingSafeEqual } from "node:crypto"
+import { Config } from "./Config.js"
+import * as Metrics from "./Metrics.js"
+import { defaultAccountId } from "./Setup.js"
+import * as Views from "./Views.js"
+
+const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
+const problem = (status: number, message: string) => json({ error: message }, status)
+
+const query = Effect.map(HttpServerRequest.ParsedSearchParams, (params) => (name: string) => {
+  const value = params[name]
+  return Array.isArray(value) ? value[0] : value
+})
+
+const positiveInt = (text: string | undefined, fallback: number) => {
+  const n = text === undefined ? fallback : Number(text)
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined
+}
+
+const api = HttpRouter.empty.pipe(
+  HttpRouter.get("/imports", Effect.map(Views.imports, (imports) => json({ imports }))),
+  HttpRouter.get(
+    "/imports/:id",
+    Effect.flatMap(HttpRouter.params, ({ id }) => Effect.map(Views.importById(id ?? ""), (imp) => json(imp)))
+  ),
+  HttpRouter.get(
+    "/imports/:id/runs",
+    Effect.gen(function*() {
+      const { id } = yield* HttpRouter.params
+      const param = yield* query
+      const limit = positiveInt(param("limit"), 20)
+      if (limit === undefined) return problem(400, "limit: expected a positive integer")
+      return json({ runs: yield* Views.runs(id ?? "", { limit, skips: param("skips") === "true" }) })
+    })
+  ),
+  HttpRouter.get(
+    "/contacts",
+    Effect.gen(function*() {
+      const param = yield* query
+      const limit = positiveInt(param("limit"), 100)
+      if (limit === undefined) return problem(400, "limit: expected a positive integer")
+      return json(yield* Views.contacts({ email: param("email"), list: param("list"), limit }))
+    })
+  ),
+  HttpRouter.get("/fields", Effect.map(Views.fields, (fields) => json({ fields }))),
+  HttpRouter.get("/lists", Effect.map(Views.lists, (lists) => json({ lists }))),
+  HttpRouter.get("/connectors", Effect.map(Views.connectors, (connectors) => json({ connectors }))),
+  HttpRouter.get("/account", Effect.map(Views.account, (account) => json(account))),
+  HttpRouter.catchTags({
+    ImportNotFound: (e) => Effect.succeed(problem(404, e.message)),
+    UnknownList: (e) => Effect.succeed(problem(404, e.message))
+  })
+)
+
+const bearer = (token: Redacted.Redacted<string>) => {
+  const expected = Buffer.from(`Bearer ${Redacted.value(token)}`)
+  return <E, R>(router: HttpRouter.HttpRouter<E, R>): HttpRouter.HttpRouter<E, R | HttpServerRequest.HttpServerRequest> =>
+    HttpRouter.use(router, (app) =>
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+        const given = Buffer.from(request.headers["authorization"] ?? "")
+        return given.length === expected.length && timingSafeEqual(given, expected)
+          ? app
+          : Effect.succeed(problem(401, "the admin API needs the header Authorization: Bearer <AUTOIMPORT_ADMIN_TOKEN>"))
+      }))
+}
+
+/** Serves until its scope closes (shutdown stops accepting connections first). */
+export const layer = Layer.unwrapScoped(
+  Effect.gen(function*() {
+    const config = yield* Config
+    const store = yield* Store.Store
+    const ready = Effect.gen(function*() {
+      const answered = yield* store.getAccount(defaultAccountId).pipe(
+        Effect.timeout(Duration.seconds(2)),
+        Effect.as(true),
+        Effect.catchAllCause(() => Effect.succeed(false))
+      )
+      return answered ? HttpServerResponse.text("ready\n") : problem(503, "the database does not answer")
+    })
+    const guardedApi = Option.match(config.http.adminToken, { onNone: () => api, onSome: (token) => api.pipe(bearer(token)) })
+    const router = HttpRouter.empty.pipe(
+      HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.text("ok\n"))),
+      HttpRouter.get("/readyz", ready),
+      HttpRouter.get(
+        "/metrics",
+        Effect.map(Metrics.prometheus, (text) => HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4" }))
+      ),
+      HttpRouter.mount("/api", guardedApi)
+    )
+    return router.pipe(
+      HttpServer.serve(),
+      HttpServer.withLogAddress,
+      Layer.provide(NodeHttpServer.layer(createServer, { port: config.http.port, host: config.http.host }))
+    )
+  })
+)

@@ -1,0 +1,115 @@
+/**
+ * Assembling the runner: `load` reads the configuration and loads the connectors without
+ * writing anything (so bad input fails before a database file or key file exists); `layer`
+ * then opens the store and builds the services a command needs.
+ */
+import { Connector, type Domain, RateLimiter, Store, SyncEngine } from "@autoimport/core"
+import { SqlStore } from "@autoimport/store-sql"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Path from "@effect/platform/Path"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { hostname } from "node:os"
+import * as Config from "./Config.js"
+import * as CredentialsKey from "./CredentialsKey.js"
+import * as PluginLoader from "./PluginLoader.js"
+import * as Scheduler from "./Scheduler.js"
+
+/** The CLI and the runner work on one account (DESIGN decision: single-tenant runner). */
+export const defaultAccountId = "default" as Domain.AccountId
+
+export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>()("DatabaseUnavailable", {
+  database: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `cannot open the database ${this.database}: ${this.detail}`
+  }
+}
+
+export class CredentialsKeyMismatch extends Schema.TaggedError<CredentialsKeyMismatch>()("CredentialsKeyMismatch", {
+  detail: Schema.String
+}) {
+  override get message() {
+    return `the credentials key does not decrypt the imports stored in this database (${this.detail}). Use the key they were created with (AUTOIMPORT_CREDENTIALS_KEY, credentialsKey or the key file); nothing was changed`
+  }
+}
+
+export interface SetupShape {
+  readonly config: Config.RunnerConfig
+  readonly connectors: Connector.Connectors["Type"]
+  readonly cwd: string
+}
+
+export class Setup extends Context.Tag("@autoimport/runner/Setup")<Setup, SetupShape>() {}
+
+/** Validated configuration and loaded connectors. Reads only. */
+export const load = (
+  options: Config.LoadOptions
+): Effect.Effect<SetupShape, Config.ConfigError | PluginLoader.PluginError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const config = yield* Config.load(options)
+    const loaded = yield* PluginLoader.loadAll(config.connectors, { cwd: options.cwd, baseDir: config.baseDir })
+    return { config, connectors: Connector.Connectors.fromList(loaded), cwd: options.cwd }
+  })
+
+export const describeDatabase = (database: Config.Database): string =>
+  database._tag === "Sqlite" ? database.filename : "(postgres URL)"
+
+/** The store on the configured database, with the credentials key checked against stored imports. */
+export const layerStore = (
+  config: Config.RunnerConfig
+): Layer.Layer<Store.Store, CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch, FileSystem.FileSystem | Path.Path> =>
+  Layer.unwrapEffect(
+    Effect.map(CredentialsKey.resolve(config), (credentialsKey) =>
+      (config.database._tag === "Sqlite"
+        ? SqlStore.layerSqlite({ filename: config.database.filename, credentialsKey })
+        : SqlStore.layerPg({ url: config.database.url, credentialsKey })).pipe(
+          Layer.mapError((e) => new DatabaseUnavailable({ database: describeDatabase(config.database), detail: e.message })),
+          Layer.tap((context) => verifyKey(Context.get(context, Store.Store)))
+        ))
+  ).pipe(Layer.map((context) => Context.make(Store.Store, Context.get(context, Store.Store))))
+
+// The store dies when a config does not decrypt; catching that here turns a wrong key into a
+// plain error at start, before anything could be written with the other key.
+const verifyKey = (store: Store.StoreShape) =>
+  store.listImports().pipe(
+    Effect.catchAllDefect((defect) => {
+      const detail = defect instanceof Error ? defect.message : String(defect)
+      return /decrypt/i.test(detail) ? Effect.fail(new CredentialsKeyMismatch({ detail })) : Effect.die(defect)
+    }),
+    Effect.zipRight(store.ensureAccount(defaultAccountId)),
+    Effect.asVoid
+  )
+
+export const owner = `${hostname()}:${process.pid}`
+
+/**
+ * Everything a command uses: the setup, the store, the engine, one rate limiter for the process
+ * and the scheduler. The HTTP client comes from the entry point.
+ */
+export const layer = (setup: SetupShape): Layer.Layer<
+  Setup | Config.Config | Store.Store | Connector.Connectors | RateLimiter.RateLimiter | SyncEngine.SyncEngine | Scheduler.Scheduler,
+  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch,
+  FileSystem.FileSystem | Path.Path | HttpClient.HttpClient
+> => {
+  const base = Layer.mergeAll(
+    Layer.succeed(Setup, setup),
+    Layer.succeed(Config.Config, setup.config),
+    Layer.succeed(Connector.Connectors, setup.connectors),
+    RateLimiter.layer,
+    layerStore(setup.config)
+  )
+  const engine = SyncEngine.SyncEngine.Default.pipe(Layer.provideMerge(base))
+  return Scheduler.layer({
+    interval: setup.config.interval,
+    jitter: setup.config.jitter,
+    pollInterval: setup.config.pollInterval,
+    batchCap: setup.config.batchCap,
+    concurrency: setup.config.concurrency,
+    owner
+  }).pipe(Layer.provideMerge(engine))
+}

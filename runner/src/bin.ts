@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * The `autoimport` executable. The only place that picks the HTTP transport (undici) and the
+ * Node platform; everything below works on the abstract services.
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Cli from "./Cli.js"
+
+const main = Cli.run({ cwd: process.cwd(), env: process.env }, process.argv).pipe(
+  Effect.provide(NodeContext.layer),
+  Effect.provide(NodeHttpClient.layerUndici)
+)
+
+NodeRuntime.runMain(main, {
+  disableErrorReporting: true,
+  // The program returns its exit code; an interrupt (SIGTERM/SIGINT) is a clean shutdown.
+  teardown: (exit, onExit) =>
+    onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)
+})
