@@ -5,7 +5,10 @@
  * copied onto another import row does not decrypt either.
  */
 import { InvalidConfig } from "@autoimport/core/Errors"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as Either from "effect/Either"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -63,6 +66,23 @@ export const make = (key: Redacted.Redacted<Uint8Array>): Effect.Effect<Credenti
         }
       }
     })
+  })
+
+/** The key as text (base64), e.g. for the embedded default's key file. */
+export const encodeKey = (key: Redacted.Redacted<Uint8Array>): string => Buffer.from(Redacted.value(key)).toString("base64")
+
+/** A key given as base64 text (`openssl rand -base64 32`) under `name`, e.g. `AUTOIMPORT_SECRET_KEY`. */
+export const config = (name: string): Config.Config<Redacted.Redacted<Uint8Array>> =>
+  Config.mapOrFail(Config.redacted(name), (text) => {
+    const bytes = Buffer.from(Redacted.value(text).trim(), "base64")
+    return bytes.length === keyLength
+      ? Either.right(Redacted.make(new Uint8Array(bytes)))
+      : Either.left(
+        ConfigError.InvalidData(
+          [name],
+          `the credentials key must be ${keyLength} bytes written in base64 (e.g. \`openssl rand -base64 32\`), got ${bytes.length} bytes`
+        )
+      )
   })
 
 export const layer = (key: Redacted.Redacted<Uint8Array>): Layer.Layer<Credentials, InvalidConfig> => Layer.effect(Credentials, make(key))

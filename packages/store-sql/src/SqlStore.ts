@@ -38,6 +38,8 @@ import { ImportNotFound, InvalidConfig } from "@autoimport/core/Errors"
 import * as Naming from "@autoimport/core/Naming"
 import { type ContactWrite, type PageResult, type PageWrite, Store, type StoreShape } from "@autoimport/core/Store"
 import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -142,15 +144,14 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
     /** Lists an import may target: the account's own; anything else is a caller's bug. */
     const checkLists = (accountId: AccountId, listIds: ReadonlyArray<ListId>) =>
       Effect.gen(function*() {
-        if (listIds.length === 0) return
-        const keys = listIds.map((id) => Number(id))
+        const keys = listIds.flatMap((id) => idKey(id) ?? [])
         const found = new Set<string>()
-        if (keys.every(Number.isSafeInteger)) {
+        if (keys.length > 0) {
           const rows = yield* sql<{ id: unknown }>`SELECT id FROM lists
             WHERE account_id = ${accountId} AND ${sql.in("id", keys)}`
           for (const row of rows) found.add(String(row.id))
         }
-        const missing = listIds.filter((id) => !found.has(String(Number(id))))
+        const missing = listIds.filter((id) => !found.has(id))
         if (missing.length > 0) {
           return yield* Effect.dieMessage(`list(s) ${missing.join(", ")} do not exist in account ${accountId}`)
         }
@@ -927,11 +928,14 @@ export const parseDatabaseUrl = (url: string): Either.Either<DatabaseTarget, Inv
   return trimmed.length === 0 ? invalid("it is empty") : Either.right({ _tag: "Sqlite", filename: trimmed })
 }
 
-/** Picks the dialect from the URL (see {@link parseDatabaseUrl}). */
-export const layer = (options: {
+export interface Options {
+  /** See {@link parseDatabaseUrl}. */
   readonly url: string
   readonly credentialsKey: Redacted.Redacted<Uint8Array>
-}): Layer.Layer<Store | SqlClient.SqlClient, OpenError> =>
+}
+
+/** Picks the dialect from the URL (see {@link parseDatabaseUrl}). */
+export const layer = (options: Options): Layer.Layer<Store | SqlClient.SqlClient, OpenError> =>
   Either.match(parseDatabaseUrl(options.url), {
     onLeft: (error) => Layer.fail(error),
     onRight: (target) =>
@@ -939,6 +943,12 @@ export const layer = (options: {
         ? layerPg({ url: Redacted.make(target.url), credentialsKey: options.credentialsKey })
         : layerSqlite({ filename: target.filename, credentialsKey: options.credentialsKey })
   })
+
+/** {@link layer} with its options read from `Config`. */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<Store | SqlClient.SqlClient, OpenError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
 
 // ---- helpers ------------------------------------------------------------------------------
 

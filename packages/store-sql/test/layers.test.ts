@@ -4,6 +4,8 @@ import { AccountId, ConnectorId, ExternalId, NormalizedEmail } from "@autoimport
 import { Store } from "@autoimport/core/Store"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -62,6 +64,36 @@ describe("Credentials", () => {
     Effect.gen(function*() {
       const error = yield* Effect.flip(Credentials.make(Redacted.make(new Uint8Array(16))))
       assert.strictEqual(error.message, "invalid configuration in credentials key: it must be 32 bytes (AES-256), got 16")
+    }))
+})
+
+describe("Credentials.config", () => {
+  it.effect("reads a base64 key and names the key when it is not 32 bytes", () =>
+    Effect.gen(function*() {
+      const read = (value: string) =>
+        Effect.withConfigProvider(
+          Effect.either(Credentials.config("AUTOIMPORT_SECRET_KEY")),
+          ConfigProvider.fromMap(new Map([["AUTOIMPORT_SECRET_KEY", value]]))
+        )
+      const good = yield* read(Credentials.encodeKey(key))
+      assert.deepStrictEqual(Either.map(good, (k) => [...Redacted.value(k)]), Either.right([...Redacted.value(key)]))
+      const short = yield* read(Buffer.alloc(16).toString("base64"))
+      assert.isTrue(Either.isLeft(short))
+      assert.include(String(Either.flip(short).pipe(Either.getOrThrow)), "AUTOIMPORT_SECRET_KEY")
+      assert.include(String(Either.flip(short).pipe(Either.getOrThrow)), "got 16 bytes")
+    }))
+
+  it.scoped("layerConfig opens the store the configuration names", () =>
+    Effect.gen(function*() {
+      const filename = yield* sqliteTestFile
+      const provider = ConfigProvider.fromMap(new Map([["DB", filename], ["KEY", Credentials.encodeKey(key)]]))
+      const open = SqlStore.layerConfig({ url: Config.string("DB"), credentialsKey: Credentials.config("KEY") })
+      const account = yield* Effect.flatMap(Store, (store) => store.ensureAccount(AccountId.make("a"))).pipe(
+        Effect.provide(open),
+        Effect.withConfigProvider(provider)
+      )
+      assert.strictEqual(account.id, "a")
+      assert.isTrue(existsSync(filename))
     }))
 })
 
