@@ -67,9 +67,22 @@ export interface Options {
    * The shared request budget: every request first takes one unit of `key`'s bucket, and a 429
    * pauses the whole key. Omit for endpoints outside the service's quota (a token endpoint).
    */
-  readonly rateLimit?: { readonly key: string; readonly policy: RatePolicy }
+  readonly rateLimit?: {
+    readonly key: string
+    readonly policy: RatePolicy
+    /**
+     * The units one request takes, read when it is sent. Default 1. For cost-based quotas
+     * (Shopify's GraphQL query cost), where a request is worth what the service charges for it.
+     */
+    readonly cost?: () => number
+  }
   /** Sends `Authorization: Bearer <token>`; a 401/403 invalidates it and retries once. */
   readonly auth?: Auth
+  /**
+   * How the token goes on a request, for services that do not take `Authorization: Bearer`
+   * (Shopify's `X-Shopify-Access-Token`, an API-key header). Default: {@link bearer}.
+   */
+  readonly authorize?: (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted<string>) => HttpClientRequest.HttpClientRequest
   /** Per attempt, from sending to the response headers. Default 30 s. */
   readonly timeout?: Duration.DurationInput
   /**
@@ -104,18 +117,19 @@ export const make = (options: Options): Effect.Effect<ServiceClient, never, Http
     const timeout = options.timeout ?? Duration.seconds(30)
     const maxRetryAfter = Duration.toMillis(options.maxRetryAfter ?? Duration.minutes(1))
     const { auth, rateLimit, service } = options
+    const authorize = options.authorize ?? bearer
 
     const shaped = (yield* HttpClient.HttpClient).pipe(
       HttpClient.mapRequest((request) => HttpClientRequest.acceptJson(HttpClientRequest.prependUrl(request, options.baseUrl))),
       HttpClient.mapRequestEffect((request) =>
         auth === undefined
           ? Effect.succeed(request)
-          : Effect.map(auth.token, (token) => HttpClientRequest.bearerToken(request, Redacted.value(token)))
+          : Effect.map(auth.token, (token) => authorize(request, token))
       ),
       HttpClient.filterStatusOk,
       HttpClient.transformResponse(Effect.timeout(timeout)),
       // Outside the timeout: waiting for budget is not the service being slow.
-      HttpClient.transformResponse((response) => rateLimit === undefined ? response : Effect.zipRight(limiter.take(rateLimit.key, rateLimit.policy), response)),
+      HttpClient.transformResponse((response) => rateLimit === undefined ? response : Effect.zipRight(limiter.take(rateLimit.key, rateLimit.policy, rateLimit.cost?.() ?? 1), response)),
       HttpClient.transformResponse((response) => Effect.catchIf(response, isStatus(429), onRateLimited))
     )
 
@@ -178,6 +192,10 @@ export const make = (options: Options): Effect.Effect<ServiceClient, never, Http
       json: (request, schema, what) => Effect.flatMap(execute(request), decodeJson(schema, { service, what }))
     } satisfies ServiceClient
   })
+
+/** `Authorization: Bearer <token>`: how {@link make} sends the token unless told otherwise. */
+export const bearer = (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted<string>): HttpClientRequest.HttpClientRequest =>
+  HttpClientRequest.bearerToken(request, Redacted.value(token))
 
 /**
  * Decodes a JSON body with `schema`. A body that is not JSON (or is cut short) or does not match

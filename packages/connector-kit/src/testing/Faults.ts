@@ -17,6 +17,12 @@ export type Malformation =
 export interface FaultsOptions {
   /** The service's error body for a status (its error envelope). */
   readonly errorBody: (status: number, message: string) => unknown
+  /**
+   * A `"wrong-shape"` version of a body, for services whose records are not in a top-level
+   * array (a GraphQL envelope: `data.customers.nodes`). Default: every top-level array replaced
+   * by a string.
+   */
+  readonly reshape?: (body: unknown) => unknown
 }
 
 export class Faults {
@@ -116,7 +122,7 @@ export class Faults {
       const text = JSON.stringify(body)
       return new Response(text.slice(0, Math.floor(text.length / 2)), { ...init, headers })
     }
-    const reshaped = Object.fromEntries(
+    const reshaped = this.options.reshape?.(body) ?? Object.fromEntries(
       Object.entries(body as Record<string, unknown>).map(([key, value]) => [key, Array.isArray(value) ? "unexpected" : value])
     )
     return new Response(JSON.stringify(reshaped), { ...init, headers })
