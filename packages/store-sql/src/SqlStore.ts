@@ -66,14 +66,15 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
 
     /**
      * Serializes writers of one account until the transaction ends and returns its limit.
-     * Postgres locks the row. SQLite's transactions begin deferred, and a transaction that
+     * Postgres locks the row (NO KEY UPDATE: still conflicting with itself, but not with the
+     * key-share locks of inserts that merely reference the account). SQLite's transactions begin deferred, and a transaction that
      * read first and writes later fails at once (SQLITE_BUSY_SNAPSHOT) when another process
      * wrote in between; writing first takes the database's write lock up front, waiting out
      * busy_timeout like BEGIN IMMEDIATE would.
      */
     const lockAccount = (id: AccountId) =>
       sql.onDialectOrElse({
-        pg: () => sql<{ contact_limit: unknown }>`SELECT contact_limit FROM accounts WHERE id = ${id} FOR UPDATE`,
+        pg: () => sql<{ contact_limit: unknown }>`SELECT contact_limit FROM accounts WHERE id = ${id} FOR NO KEY UPDATE`,
         orElse: () =>
           sql<{ contact_limit: unknown }>`UPDATE accounts SET contact_limit = contact_limit WHERE id = ${id}
             RETURNING contact_limit`
