@@ -18,13 +18,12 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
 import type { RequestHandler } from "msw"
+import { driveClock } from "./Clock.js"
 import type { Faults } from "./Faults.js"
 import { layerPull, serveFake } from "./Server.js"
 
@@ -154,20 +153,6 @@ const harness = (connector: AnyConnector, makeFake: () => AcceptanceFake) =>
         )
       )
     return { fake, store, accountId, importId: created.id, sync, syncUntilCaughtUp, emails, pullAll } satisfies Harness
-  })
-
-/**
- * Runs `self` while advancing the test clock whenever it waits, so rate-limit pauses and retry
- * backoff pass instantly; the loop yields to the event loop so real I/O (the fake) progresses.
- */
-const driveClock = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(self)
-    while (Option.isNone(yield* Fiber.poll(fiber))) {
-      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
-      yield* TestClock.adjust("250 millis")
-    }
-    return yield* Fiber.join(fiber)
   })
 
 /** The contacts the account must hold for these records, and the ids that must be skipped. */
