@@ -1,0 +1,182 @@
+/**
+ * A fake HubSpot portal as MSW handlers: the contacts search endpoint and the OAuth token
+ * endpoint (api-notes/hubspot.md §7), over a seeded {@link Dataset}, with the kit's `Faults`.
+ */
+import { Faults } from "@autoimport/connector-kit/testing"
+import { http, HttpResponse } from "msw"
+import { Dataset, type DatasetOptions, type FakeContact, lifecycleStages } from "./Dataset.js"
+import { parseSearch, render, search, SearchRejected } from "./Search.js"
+
+export interface HubSpotFakeOptions extends Partial<DatasetOptions> {
+  readonly seed: number
+  readonly size: number
+  /** HubSpot refuses `after` at or past 10,000; a smaller cap keeps the boundary cases small in tests. */
+  readonly resultCap?: number
+  readonly portalId?: string
+  readonly clientId?: string
+  readonly clientSecret?: string
+  readonly refreshToken?: string
+  /** A private app token the search accepts besides OAuth access tokens. */
+  readonly privateAppToken?: string
+  /** Issue a new refresh token on every refresh (HubSpot does not; for testing `onRotate`). */
+  readonly rotateRefreshTokens?: boolean
+  /** The revoked-refresh-token body: today's (`error` + `status`) or the older `status`-only one. */
+  readonly revokedBody?: "standard" | "legacy"
+  /** Contacts become visible to search this long after their modification (by the fake's clock). */
+  readonly indexDelayMillis?: number
+}
+
+const correlationId = (n: number) => `b4c2bed9-bf1f-48a3-949b-${String(n).padStart(12, "0")}`
+
+export interface TokenGrant {
+  readonly refreshToken: string
+  readonly accessToken: string
+}
+
+export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
+  const dataset = new Dataset({
+    missingEmailRatio: 0.04,
+    invalidEmailRatio: 0.04,
+    duplicateEmailRatio: 0.04,
+    sameTimestamp: 0,
+    contactsPerSecond: 3,
+    ...options
+  })
+  const resultCap = options.resultCap ?? 10_000
+  const portalId = options.portalId ?? "44237313"
+  const clientId = options.clientId ?? "fake-client-id"
+  const clientSecret = options.clientSecret ?? "fake-client-secret"
+  let refreshToken = options.refreshToken ?? "fake-refresh-token"
+  const indexDelay = options.indexDelayMillis ?? 0
+  let errors = 0
+  /** HubSpot's error envelope (as in fixtures/hubspot/error-search-invalid-object.json, plus `category`). */
+  const errorBody = (status: number, message: string, category?: string) =>
+    status === 429
+      ? { status: "error", message: "You have reached your secondly limit.", correlationId: correlationId(++errors), category: "RATE_LIMITS" }
+      : {
+        status: "error",
+        message,
+        correlationId: correlationId(++errors),
+        ...(category === undefined ? {} : { category })
+      }
+  const faults = new Faults({ errorBody })
+  const issued = new Map<string, number>()
+  let tokens = 0
+  /** Every search request body, for tests that check what the connector sends. */
+  const searches: Array<unknown> = []
+  /** Search requests refused for paging past the result cap. */
+  let capRejections = 0
+
+  const authError = (request: Request): Response | undefined => {
+    const token = request.headers.get("authorization")?.replace(/^Bearer /, "")
+    if (token !== undefined && token === options.privateAppToken && !faults.refreshTokensRevoked) return undefined
+    const epoch = token === undefined ? undefined : issued.get(token)
+    if (epoch === faults.accessTokenEpoch) return undefined
+    if (epoch !== undefined) {
+      return HttpResponse.json(
+        { ...errorBody(401, "The OAuth token used to make this call expired 75 second(s) ago.", "EXPIRED_AUTHENTICATION"), context: { "expire time": [new Date().toISOString()] } },
+        { status: 401 }
+      )
+    }
+    return HttpResponse.json(
+      errorBody(401, "Authentication credentials not found. This API supports OAuth 2.0 authentication.", "INVALID_AUTHENTICATION"),
+      { status: 401 }
+    )
+  }
+
+  const refresh = async (request: Request, camelCase: boolean) => {
+    const form = new URLSearchParams(await request.text())
+    const revoked = () =>
+      HttpResponse.json(
+        options.revokedBody === "legacy"
+          ? { status: "BAD_REFRESH_TOKEN", message: "missing or invalid refresh token" }
+          : {
+            error: "invalid_grant",
+            error_description: "refresh token is invalid, expired or revoked",
+            status: "BAD_REFRESH_TOKEN",
+            message: "refresh token is invalid, expired or revoked"
+          },
+        { status: 400 }
+      )
+    if (form.get("grant_type") !== "refresh_token") {
+      return HttpResponse.json({ error: "unsupported_grant_type", status: "BAD_GRANT_TYPE", message: "grant_type must be refresh_token" }, { status: 400 })
+    }
+    if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
+      return HttpResponse.json({ error: "invalid_client", status: "BAD_CLIENT_ID", message: "missing or unknown client id" }, { status: 400 })
+    }
+    if (faults.refreshTokensRevoked || form.get("refresh_token") !== refreshToken) return revoked()
+    if (options.rotateRefreshTokens) refreshToken = `fake-refresh-token-${tokens + 1}`
+    const accessToken = `fake-access-${faults.accessTokenEpoch}-${++tokens}`
+    issued.set(accessToken, faults.accessTokenEpoch)
+    // Not `faults.json`: a malformed-body fault is meant for the search answer it is armed for.
+    return HttpResponse.json(
+      camelCase
+        ? { tokenType: "bearer", refreshToken, accessToken, expiresIn: 1800, hubId: Number(portalId), scopes: ["oauth", "crm.objects.contacts.read"] }
+        : { token_type: "bearer", refresh_token: refreshToken, access_token: accessToken, expires_in: 1800 }
+    )
+  }
+
+  const handlers = [
+    http.post("/oauth/v1/token", ({ request }) => refresh(request, false)),
+    // The v3 successor (§2): camelCase on the wire per one reference page (unconfirmed).
+    http.post("/oauth/v3/token", ({ request }) => refresh(request, true)),
+    http.post("/crm/v3/objects/contacts/search", async ({ request }) => {
+      const fault = await faults.intercept()
+      if (fault) return fault
+      const denied = authError(request)
+      if (denied) return denied
+      const body: unknown = await request.json().catch(() => undefined)
+      searches.push(body)
+      try {
+        const query = parseSearch(body, resultCap)
+        const result = search(dataset, query, { visibleUntil: dataset.now - indexDelay })
+        return faults.json({
+          total: result.total,
+          results: result.results.map((contact) => render(contact, query.properties, portalId)),
+          ...(result.nextAfter === undefined ? {} : { paging: { next: { after: String(result.nextAfter) } } })
+        })
+      } catch (error) {
+        if (!(error instanceof SearchRejected)) throw error
+        if (/^Paging past/.test(error.message)) capRejections++
+        return HttpResponse.json(errorBody(error.status, error.message, error.category), { status: error.status })
+      }
+    })
+  ]
+
+  return {
+    handlers,
+    faults,
+    dataset,
+    portalId,
+    clientId,
+    clientSecret,
+    searches,
+    /** How many searches paged past the result cap (a connector that restarts its window never does). */
+    get capRejections() {
+      return capRejections
+    },
+    /** The refresh token the fake accepts now (changes when rotating). */
+    get refreshToken() {
+      return refreshToken
+    },
+    /** Every contact search can find (not deleted), in id order; optionally only some stages. */
+    contacts: (stages?: ReadonlyArray<string>): ReadonlyArray<FakeContact> => {
+      const found: Array<FakeContact> = []
+      for (let i = 0; i < dataset.size; i++) {
+        const contact = dataset.contact(i)!
+        if (contact.archived) continue
+        if (stages !== undefined && stages.length > 0 && !stages.includes(contact.properties["lifecyclestage"] ?? "")) continue
+        found.push(contact)
+      }
+      return found
+    },
+    /** The portal's clock moves on, e.g. past the index delay. */
+    advance: (millis: number) => {
+      dataset.now += millis
+    }
+  }
+}
+
+export type HubSpotFake = ReturnType<typeof makeHubSpotFake>
+
+export { lifecycleStages }
