@@ -4,7 +4,7 @@
  * progress on stderr, and ends with exit code 0 (success), 1 (failure) or 2 (bad usage or
  * input).
  */
-import { Connector, type Domain, Email, Store } from "@autoimport/core"
+import { type Domain, Email, Store } from "@autoimport/core"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
@@ -12,7 +12,6 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -23,11 +22,10 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
-import * as Demo from "./Demo.js"
 import * as Http from "./Http.js"
+import * as Imports from "./Imports.js"
 import * as Output from "./Output.js"
 import { Scheduler, syncUntilDone } from "./Scheduler.js"
-import * as Secrets from "./Secrets.js"
 import * as Setup from "./Setup.js"
 import * as Views from "./Views.js"
 
@@ -75,6 +73,8 @@ export const exitCodeOf = (error: { readonly _tag: string }): 1 | 2 => (usageErr
 export interface Invocation {
   readonly cwd: string
   readonly env: Readonly<Record<string, string | undefined>>
+  /** How the user ran this program (for hints), e.g. `node runner/dist/bin.js`. */
+  readonly command: string
 }
 
 const json = Options.boolean("json").pipe(Options.withDescription("print JSON on stdout instead of a table (for scripts)"))
@@ -103,28 +103,9 @@ const readJsonArgument = (option: string, text: string, cwd: string) =>
     })
   })
 
-/** Validates an import config against its connector and returns it encoded, as the store keeps it. */
-const encodeImportConfig = (connector: Connector.AnyConnector, where: string, raw: unknown) =>
-  Effect.flatMap(Connector.decodeConfig(connector, where, raw), (decoded) =>
-    Effect.map(Effect.orDie(Schema.encode(connector.config)(decoded)), (encoded) => ({ decoded, encoded })))
-
 const nonEmpty = (option: string, value: string) =>
   value.trim() === "" ? Effect.fail(new InvalidInput({ option, detail: "must not be empty" })) : Effect.succeed(value.trim())
 
-/** RFC 7386 merge patch: `imports edit --config` changes only the keys it names; null removes one. */
-const mergePatch = (target: unknown, patch: unknown): unknown => {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch
-  const base: Record<string, unknown> = typeof target === "object" && target !== null && !Array.isArray(target)
-    ? { ...(target as Record<string, unknown>) }
-    : {}
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete base[key]
-    else base[key] = mergePatch(base[key], value)
-  }
-  return base
-}
-
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
 // ---- rendering ----------------------------------------------------------------------------
 
@@ -242,14 +223,9 @@ export const make = (invocation: Invocation) => {
       const name = yield* nonEmpty("--name", args.name)
       const listName = yield* nonEmpty("--list", Option.getOrElse(args.list, () => connector.name))
       const raw = yield* readJsonArgument("--config", args.config, invocation.cwd)
-      const { encoded } = yield* encodeImportConfig(connector, "--config", raw)
+      const config = yield* Imports.validate(connector, "--config", raw)
       yield* Effect.gen(function*() {
-        const store = yield* Store.Store
-        const list = yield* store.ensureList(Setup.defaultAccountId, listName)
-        const imp = yield* store.createImport(
-          { accountId: Setup.defaultAccountId, connectorId: connector.id, name, config: encoded, listIds: [list.id] },
-          yield* now
-        )
+        const imp = yield* Imports.create({ config, name, list: listName })
         yield* Output.result(args.json, yield* Views.importView(imp), renderImport)
         yield* Output.progress(
           `import ${imp.id} created. A running \`autoimport run\` syncs it within ${Duration.format(s.config.pollInterval)}; \`autoimport sync ${imp.id} --until-done\` syncs it now.`
@@ -286,40 +262,11 @@ export const make = (invocation: Invocation) => {
       }
       const name = yield* Effect.transposeMapOption(args.name, (n) => nonEmpty("--name", n))
       const listName = yield* Effect.transposeMapOption(args.list, (l) => nonEmpty("--list", l))
-      const patch = yield* Effect.transposeMapOption(args.config, (c) => readJsonArgument("--config", c, invocation.cwd))
+      const configPatch = yield* Effect.transposeMapOption(args.config, (c) => readJsonArgument("--config", c, invocation.cwd))
       yield* Effect.gen(function*() {
-        const store = yield* Store.Store
-        const imp = yield* store.getImport(args.id as Domain.ImportId)
-        const changedConfig = yield* Effect.transposeMapOption(patch, (p) =>
-          Effect.gen(function*() {
-            const { connector } = yield* s.connectors.get(imp.connectorId)
-            const next = yield* encodeImportConfig(connector, "--config", mergePatch(imp.config, p))
-            const before = Secrets.maskImportConfig(imp, s.connectors)
-            // Changed criteria must fetch everything they now match (R1); new secrets alone keep the position.
-            const criteriaChanged = before._tag === "Unreadable" ||
-              JSON.stringify(before.value) !== JSON.stringify(Secrets.mask(next.decoded))
-            return { encoded: next.encoded, criteriaChanged }
-          }))
-        const listId = yield* Effect.transposeMapOption(listName, (n) =>
-          Effect.map(store.ensureList(Setup.defaultAccountId, n), (l) => l.id))
-        const at = yield* now
-        const updated = yield* store.updateImport(imp.id, {
-          ...Option.match(name, { onNone: () => ({}), onSome: (n) => ({ name: n }) }),
-          ...Option.match(listId, { onNone: () => ({}), onSome: (l) => ({ listIds: [l] }) }),
-          // New settings get a fresh chance: a problem they fixed is re-checked at the next sync.
-          ...Option.match(changedConfig, {
-            onNone: () => ({}),
-            onSome: (c) => ({ config: c.encoded, status: "active" as const, statusReason: null })
-          })
-        }, at)
-        if (Option.isSome(changedConfig)) {
-          if (changedConfig.value.criteriaChanged) yield* store.resetCursor(imp.id)
-          yield* store.setNextRunAt(imp.id, at)
-        }
-        yield* Output.result(args.json, yield* Views.importView(updated), renderImport)
-        if (Option.isSome(changedConfig) && changedConfig.value.criteriaChanged) {
-          yield* Output.progress("the criteria changed: the next sync fetches every contact they match")
-        }
+        const { criteriaChanged, imp } = yield* Imports.edit(args.id as Domain.ImportId, { name, configPatch, list: listName })
+        yield* Output.result(args.json, yield* Views.importView(imp), renderImport)
+        if (criteriaChanged) yield* Output.progress("the criteria changed: the next sync fetches every contact they match")
       }).pipe(withServices(s))
     })).pipe(Command.withDescription("Change an import's name, settings or list"))
 
@@ -470,7 +417,8 @@ export const make = (invocation: Invocation) => {
   const demo = Command.make("demo", {
     exitAfterSync: Options.boolean("exit-after-sync").pipe(Options.withDescription("exit once the first syncs are done (for tests and CI)"))
   }, (args) =>
-    Demo.run({ cwd: invocation.cwd, env: invocation.env, exitAfterSync: args.exitAfterSync }).pipe(
+    // Loaded on demand: the fakes (and msw) are for the demo only, not every command's start-up.
+    Effect.flatMap(Effect.promise(() => import("./Demo.js")), (Demo) => Demo.run({ ...invocation, exitAfterSync: args.exitAfterSync })).pipe(
       Effect.provide(jsonLogs),
       Logger.withMinimumLogLevel(LogLevel.Warning)
     )).pipe(Command.withDescription("Start a sandbox: fake services with seeded data, example imports and their first syncs, then the runner until Ctrl-C"))

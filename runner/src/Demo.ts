@@ -1,3 +1,174 @@
+/**
+ * `autoimport demo`: a sandbox on the embedded default. It serves the connectors' fakes on
+ * loopback ports with seeded data (invalid and missing emails included), points the connector
+ * settings at them, creates example imports, runs their first syncs with visible progress,
+ * prints what to try next, then keeps the runner going (with a trickle of changes in the
+ * fakes) until Ctrl-C.
+ *
+ * It lives in `.autoimport/demo/` under the working directory and starts clean each time: the
+ * fakes are new processes' worth of state, so an old demo database would only hold positions
+ * they no longer know. It never reads AUTOIMPORT_DATABASE_URL or other storage settings.
+ */
+import { makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
+// The server module alone: the rest of /testing needs vitest, which the demo must not.
+import { serveFake } from "@autoimport/connector-kit/testing/Server"
+import { Store } from "@autoimport/core"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
-export const run = (_: { cwd: string; env: Readonly<Record<string, string | undefined>>; exitAfterSync: boolean }) =>
-  Effect.dieMessage("demo: not yet")
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Http from "./Http.js"
+import * as Imports from "./Imports.js"
+import * as Output from "./Output.js"
+import { Scheduler, syncUntilDone } from "./Scheduler.js"
+import * as Setup from "./Setup.js"
+import * as Views from "./Views.js"
+
+/** One connector's sandbox: its fake served on a local port, and example imports against it. */
+export interface Sandbox {
+  readonly package: string
+  readonly connectorId: string
+  readonly start: Effect.Effect<StartedSandbox, never, Scope.Scope>
+}
+
+export interface StartedSandbox {
+  /** The connector's operator settings, pointing at the fake. */
+  readonly settings: unknown
+  /** Encoded import configs (as `imports create --config` takes them). */
+  readonly imports: ReadonlyArray<{ readonly name: string; readonly config: unknown; readonly list: string }>
+  /** Changes something in the fake, so the scheduled syncs have work; says what. */
+  readonly change: Effect.Effect<string>
+}
+
+export const googleContacts: Sandbox = {
+  package: "@autoimport/connector-google-contacts",
+  connectorId: "google-contacts",
+  start: Effect.gen(function*() {
+    const fake = makeGoogleFake({ seed: 2026, size: 1_200, invalidEmailRatio: 0.04, missingEmailRatio: 0.03 })
+    const { url } = yield* serveFake(fake.handlers)
+    const credentials = {
+      clientId: fake.credentials.clientId,
+      clientSecret: Redacted.value(fake.credentials.clientSecret),
+      refreshToken: Redacted.value(fake.credentials.refreshToken)
+    }
+    let tick = 0
+    return {
+      settings: fake.settings(url),
+      imports: [
+        { name: "All my Google contacts", config: credentials, list: "Google Contacts" },
+        { name: "Google friends", config: { ...credentials, contactGroup: "friends" }, list: "Friends" }
+      ],
+      change: Effect.sync(() => {
+        tick++
+        const added = fake.dataset.add()
+        const edited = fake.dataset.edit(fake.dataset.resourceNameOf((tick * 37) % 1_200))
+        return `Google Contacts: added ${added.resourceName}, edited ${edited.resourceName}`
+      })
+    }
+  })
+}
+
+/** The sandboxes the demo starts; another connector's fake is one more entry. */
+export const sandboxes: ReadonlyArray<Sandbox> = [googleContacts]
+
+export interface DemoOptions {
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** How the user runs this program (`node runner/dist/bin.js`), for the hints. */
+  readonly command: string
+  readonly exitAfterSync: boolean
+}
+
+/** The only variables the demo takes from the environment: where its admin HTTP listens. */
+const demoVariables = ["AUTOIMPORT_HTTP_HOST", "AUTOIMPORT_HTTP_PORT", "AUTOIMPORT_ADMIN_TOKEN"]
+
+export const run = (options: DemoOptions) =>
+  Effect.scoped(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const dataDir = path.join(options.cwd, ".autoimport", "demo")
+    yield* fs.remove(dataDir, { recursive: true, force: true }).pipe(Effect.orDie)
+    yield* fs.makeDirectory(dataDir, { recursive: true, mode: 0o700 }).pipe(Effect.orDie)
+    yield* Output.progress(`autoimport demo — a sandbox in ${path.relative(options.cwd, dataDir)}/ (started clean)`)
+
+    const started = yield* Effect.forEach(sandboxes, (sandbox) =>
+      Effect.map(sandbox.start, (s) => ({ ...s, package: sandbox.package, connectorId: sandbox.connectorId })))
+    const configFile = path.join(dataDir, "autoimport.config.json")
+    yield* fs.writeFileString(configFile, JSON.stringify({
+      connectors: started.map((s) => ({ package: s.package, settings: s.settings })),
+      dataDir: ".",
+      interval: "1m",
+      jitter: "5s",
+      pollInterval: "2s"
+    }, null, 2) + "\n").pipe(Effect.orDie)
+    yield* Output.progress(`fake services: ${started.map((s) => `${s.package} at ${(s.settings as { baseUrl?: string }).baseUrl ?? "?"}`).join("; ")}`)
+
+    const env = Object.fromEntries(demoVariables.flatMap((name) => (options.env[name] === undefined ? [] : [[name, options.env[name]]])))
+    const setup = yield* Setup.load({ cwd: options.cwd, configPath: Option.some(configFile), env })
+
+    yield* Effect.gen(function*() {
+      const scheduler = yield* Scheduler
+      const created = []
+      for (const sandbox of started) {
+        for (const example of sandbox.imports) {
+          const { connector } = yield* setup.connectors.get(sandbox.connectorId)
+          const config = yield* Imports.validate(connector, `demo import "${example.name}"`, example.config)
+          const imp = yield* Imports.create({ config, name: example.name, list: example.list })
+          created.push(imp)
+          yield* Output.progress(`created import ${imp.id} "${imp.name}" (${imp.connectorId}) → list "${example.list}"`)
+        }
+      }
+      for (const imp of created) {
+        yield* Output.progress(`syncing import ${imp.id} "${imp.name}" (batches of ${setup.config.batchCap}):`)
+        const reports = yield* syncUntilDone(scheduler, imp.id, (report, batch, total) =>
+          Output.progress(
+            `  batch ${batch}: fetched ${report.run.counts.fetched} (${total.fetched} in all) — added ${total.added}, updated ${total.updated}, unchanged ${total.unchanged}, skipped ${total.skipped}`
+          ))
+        const last = reports[reports.length - 1]!.run
+        yield* Output.progress(`  ${last.outcome === "caught-up" ? "caught up" : `stopped: ${last.outcome}${last.message ? ` (${last.message})` : ""}`}`)
+      }
+      yield* summary(options, setup, configFile, created.map((i) => i.id))
+      if (options.exitAfterSync) return
+      yield* Output.progress("\nthe runner keeps syncing every minute, with a few changes in the fake services in between; Ctrl-C stops it")
+      const trickle = Effect.forEach(started, (s) => Effect.flatMap(s.change, (what) => Output.progress(`[sandbox] ${what}`))).pipe(
+        Effect.delay("25 seconds"),
+        Effect.forever
+      )
+      const http = Layer.launch(Http.layer).pipe(
+        Effect.catchAll((e) => Effect.logWarning(`admin HTTP not started: ${e.message}`))
+      )
+      yield* Effect.all([scheduler.run, http, trickle], { concurrency: "unbounded", discard: true })
+    }).pipe(Effect.provide(Setup.layer(setup)))
+  }))
+
+const summary = (options: DemoOptions, setup: Setup.SetupShape, configFile: string, importIds: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const store = yield* Store.Store
+    const path = yield* Path.Path
+    const account = yield* Views.account
+    const fields = yield* Views.fields
+    const runs = yield* Effect.forEach(importIds, (id) => Views.runs(id, { limit: 100, skips: true }))
+    const skips = runs.flat().flatMap((r) => r.skips ?? [])
+    const invalid = skips.find((s) => s.reason === "InvalidEmail" && s.email !== null)
+    const lists = yield* store.listLists(Setup.defaultAccountId)
+    const cli = `${options.command} --config ${path.relative(options.cwd, configFile)}`
+    const byReason = new Map<string, number>()
+    for (const s of skips) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1)
+    yield* Output.progress([
+      "",
+      `done: ${account.contactCount} contacts in ${lists.length} lists; ${fields.length} custom fields created, e.g. ${fields.slice(0, 3).map((f) => `%${f.tag}%`).join(", ")}`,
+      `skipped source records: ${[...byReason].map(([reason, n]) => `${n} ${reason}`).join(", ") || "none"}`,
+      "",
+      "try next (in another terminal while the demo runs):",
+      `  ${cli} imports list`,
+      `  ${cli} contacts --list Friends`,
+      `  ${cli} fields`,
+      `  ${cli} runs ${importIds[0] ?? 1} --skips`,
+      ...(invalid ? [`  ${cli} contacts --email '${invalid.email}'     # why is this one not here?`] : []),
+      `  ${cli} sync ${importIds[0] ?? 1}`,
+      `  curl http://${setup.config.http.host}:${setup.config.http.port}/metrics   (also /api/imports, /api/contacts?limit=5)`
+    ].join("\n"))
+  })

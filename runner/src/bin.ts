@@ -9,9 +9,16 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as path from "node:path"
 import * as Cli from "./Cli.js"
 
-const main = Cli.run({ cwd: process.cwd(), env: process.env }, process.argv).pipe(
+const invocation: Cli.Invocation = {
+  cwd: process.cwd(),
+  env: process.env,
+  command: `node ${path.relative(process.cwd(), process.argv[1] ?? "autoimport") || "autoimport"}`
+}
+
+const main = Cli.run(invocation, process.argv).pipe(
   Effect.provide(NodeContext.layer),
   Effect.provide(NodeHttpClient.layerUndici)
 )

@@ -1,0 +1,162 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { assert, describe, layer } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { afterAll } from "vitest"
+import * as Config from "../src/Config.js"
+
+const root = mkdtempSync(path.join(tmpdir(), "autoimport-config-"))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+let n = 0
+/** A fresh working directory with the given files. */
+const project = (files: Record<string, string> = {}) => {
+  const dir = path.join(root, `p${n++}`)
+  mkdirSync(dir)
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text)
+  return dir
+}
+
+const load = (cwd: string, env: Record<string, string> = {}, configPath?: string) =>
+  Config.load({ cwd, env, configPath: Option.fromNullable(configPath) })
+
+const problemsOf = (cwd: string, env: Record<string, string> = {}, configPath?: string) =>
+  Effect.map(Effect.flip(load(cwd, env, configPath)), (e) => ({ source: e.source, text: e.message }))
+
+describe("Config", () => {
+  layer(NodeContext.layer)((it) => {
+    it.effect("without a file: the embedded defaults and the built-in connectors", () =>
+      Effect.gen(function*() {
+        const cwd = project()
+        const config = yield* load(cwd)
+        assert.deepStrictEqual(config.database, { _tag: "Sqlite", filename: path.join(cwd, ".autoimport", "autoimport.db") })
+        assert.strictEqual(Duration.toMinutes(config.interval), 30)
+        assert.strictEqual(config.batchCap, 500)
+        assert.strictEqual(config.http.host, "127.0.0.1")
+        assert.deepStrictEqual(config.connectors.map((c) => c.specifier), [...Config.builtinConnectors])
+        assert.isTrue(Option.isNone(config.file))
+        // Reading the configuration writes nothing.
+        assert.isFalse(existsSync(path.join(cwd, ".autoimport")))
+      }))
+
+    it.effect("reads autoimport.config.json; environment variables override it", () =>
+      Effect.gen(function*() {
+        const cwd = project({
+          "autoimport.config.json": JSON.stringify({
+            connectors: [{ package: "./c.mjs", settings: { baseUrl: "http://x" } }, "@acme/other"],
+            interval: "5m",
+            batchCap: 100,
+            concurrency: 2,
+            database: "data/my.db",
+            http: { port: 9999 }
+          })
+        })
+        const config = yield* load(cwd, { AUTOIMPORT_BATCH_CAP: "50", AUTOIMPORT_INTERVAL: "90s" })
+        assert.strictEqual(config.batchCap, 50)
+        assert.strictEqual(Duration.toSeconds(config.interval), 90)
+        assert.strictEqual(config.concurrency, 2)
+        assert.strictEqual(config.http.port, 9999)
+        assert.deepStrictEqual(config.database, { _tag: "Sqlite", filename: path.join(cwd, "data", "my.db") })
+        assert.deepStrictEqual(config.connectors, [
+          { specifier: "./c.mjs", settings: { baseUrl: "http://x" }, where: `${path.join(cwd, "autoimport.config.json")}: connectors[0]` },
+          { specifier: "@acme/other", settings: undefined, where: `${path.join(cwd, "autoimport.config.json")}: connectors[1]` }
+        ])
+      }))
+
+    it.effect("reads YAML, from --config, with paths relative to the file", () =>
+      Effect.gen(function*() {
+        const cwd = project({ "ops.yaml": "database: sqlite:db/x.db\ncredentialsKey: " + Buffer.alloc(32, 7).toString("base64") + "\n" })
+        const config = yield* load(path.dirname(cwd), {}, path.join(path.basename(cwd), "ops.yaml"))
+        assert.deepStrictEqual(config.database, { _tag: "Sqlite", filename: path.join(cwd, "db", "x.db") })
+        assert.deepStrictEqual(Option.map(config.credentialsKey, (k) => Redacted.value(k).length), Option.some(32))
+      }))
+
+    it.effect("a postgres URL is kept redacted", () =>
+      Effect.gen(function*() {
+        const config = yield* load(project(), { AUTOIMPORT_DATABASE_URL: "postgres://u:secret@db:5432/x" })
+        assert.strictEqual(config.database._tag, "Postgres")
+        assert.notInclude(String(config.database._tag === "Postgres" ? config.database.url : ""), "secret")
+      }))
+
+    it.effect("each bad value names its key", () =>
+      Effect.gen(function*() {
+        const cwd = project({
+          "autoimport.config.json": JSON.stringify({ batchCap: 0, interval: "soon", http: { port: 70000 }, concurrency: "4" })
+        })
+        const { text } = yield* problemsOf(cwd)
+        assert.include(text, "batchCap: expected a positive integer")
+        assert.include(text, "interval: expected a duration")
+        assert.include(text, "http.port: expected a TCP port")
+        assert.include(text, "concurrency")
+      }))
+
+    it.effect("a misspelt key is an error, not silently ignored", () =>
+      Effect.gen(function*() {
+        const { text } = yield* problemsOf(project({ "autoimport.config.json": JSON.stringify({ batchcap: 10 }) }))
+        assert.include(text, "batchcap")
+        assert.include(text, "unexpected")
+      }))
+
+    it.effect("connector entries are checked", () =>
+      Effect.gen(function*() {
+        const { text } = yield* problemsOf(project({ "autoimport.config.json": JSON.stringify({ connectors: [{ settings: {} }] }) }))
+        assert.include(text, "connectors[0]")
+      }))
+
+    it.effect("a file that does not parse says so, with the file", () =>
+      Effect.gen(function*() {
+        const cwd = project({ "autoimport.config.json": "{ nope" })
+        const { source, text } = yield* problemsOf(cwd)
+        assert.strictEqual(source, path.join(cwd, "autoimport.config.json"))
+        assert.include(text, "not valid JSON")
+      }))
+
+    it.effect("an explicit file that does not exist is an error", () =>
+      Effect.gen(function*() {
+        const { text } = yield* problemsOf(project(), { AUTOIMPORT_CONFIG: "missing.json" })
+        assert.include(text, "does not exist")
+      }))
+
+    it.effect("two candidate files are ambiguous", () =>
+      Effect.gen(function*() {
+        const { text } = yield* problemsOf(project({ "autoimport.config.json": "{}", "autoimport.config.yaml": "{}" }))
+        assert.include(text, "autoimport.config.json and autoimport.config.yaml")
+      }))
+
+    it.effect("environment variables are checked one by one and named", () =>
+      Effect.gen(function*() {
+        const { source, text } = yield* problemsOf(project(), {
+          AUTOIMPORT_BATCH_CAP: "lots",
+          AUTOIMPORT_HTTP_PORT: "-1",
+          AUTOIMPORT_CREDENTIALS_KEY: "c2hvcnQ=",
+          AUTOIMPORT_BATCHCAP: "5"
+        })
+        assert.strictEqual(source, "the environment")
+        assert.include(text, "AUTOIMPORT_BATCH_CAP: expected a number")
+        assert.include(text, "AUTOIMPORT_HTTP_PORT: expected a TCP port")
+        assert.include(text, "AUTOIMPORT_CREDENTIALS_KEY: expected base64 of 32 random bytes")
+        assert.include(text, "AUTOIMPORT_BATCHCAP: unknown variable")
+        // The rejected key itself is never echoed.
+        assert.notInclude(text, "c2hvcnQ=")
+      }))
+
+    it.effect("an unsupported database URL names the variable", () =>
+      Effect.gen(function*() {
+        const { source } = yield* problemsOf(project(), { AUTOIMPORT_DATABASE_URL: "mysql://x" })
+        assert.strictEqual(source, "AUTOIMPORT_DATABASE_URL")
+      }))
+
+    it.effect("an admin API reachable from elsewhere needs a token", () =>
+      Effect.gen(function*() {
+        const { text } = yield* problemsOf(project(), { AUTOIMPORT_HTTP_HOST: "0.0.0.0" })
+        assert.include(text, "AUTOIMPORT_ADMIN_TOKEN")
+        const config = yield* load(project(), { AUTOIMPORT_HTTP_HOST: "0.0.0.0", AUTOIMPORT_ADMIN_TOKEN: "t0ken" })
+        assert.isTrue(Option.isSome(config.http.adminToken))
+      }))
+  })
+})
