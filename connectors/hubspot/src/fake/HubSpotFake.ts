@@ -62,6 +62,7 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
   const faults = new Faults({ errorBody })
   const issued = new Map<string, number>()
   let tokens = 0
+  let tokensIssued = 0
   /** Every search request body, for tests that check what the connector sends. */
   const searches: Array<unknown> = []
   /** Search requests refused for paging past the result cap. */
@@ -108,6 +109,7 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
     if (options.rotateRefreshTokens) refreshToken = `fake-refresh-token-${tokens + 1}`
     const accessToken = `fake-access-${faults.accessTokenEpoch}-${++tokens}`
     issued.set(accessToken, faults.accessTokenEpoch)
+    tokensIssued++
     // Not `faults.json`: a malformed-body fault is meant for the search answer it is armed for.
     return HttpResponse.json(
       camelCase
@@ -140,7 +142,10 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
         if (/^Paging past/.test(error.message)) capRejections++
         return HttpResponse.json(errorBody(error.status, error.message, error.category), { status: error.status })
       }
-    })
+    }),
+    // Any other object type: the body recorded in fixtures/hubspot/error-search-invalid-object.json.
+    http.post("/crm/v3/objects/:objectType/search", ({ params }) =>
+      HttpResponse.json(errorBody(400, `Unable to infer object type from: ${String(params["objectType"])}`), { status: 400 }))
   ]
 
   return {
@@ -154,6 +159,10 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
     /** How many searches paged past the result cap (a connector that restarts its window never does). */
     get capRejections() {
       return capRejections
+    },
+    /** Access tokens handed out by the token endpoint. */
+    get tokensIssued() {
+      return tokensIssued
     },
     /** The refresh token the fake accepts now (changes when rotating). */
     get refreshToken() {
