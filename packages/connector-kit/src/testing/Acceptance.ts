@@ -16,6 +16,7 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { assert, layer, type Vitest } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -119,14 +120,15 @@ const harness = (connector: AnyConnector, makeFake: () => AcceptanceFake) =>
       { accountId, connectorId: connector.id, name: `${connector.name} acceptance`, config: fake.config(), listIds: [list.id] },
       new Date(yield* Clock.currentTimeMillis)
     )
-    const engine = yield* Effect.provide(
-      SyncEngine.SyncEngine,
+    // Built in the test's scope: the engine keeps using the HTTP client (undici's dispatcher)
+    // after construction, so its layer must stay open until the test ends.
+    const engine = yield* Layer.build(
       SyncEngine.SyncEngine.Default.pipe(
         Layer.provide(Layer.succeed(Connectors, Connectors.fromList([{ connector, settings }]))),
         Layer.provide(layerPull),
         Layer.provide(Layer.succeed(Store, store))
       )
-    )
+    ).pipe(Effect.map(Context.get(SyncEngine.SyncEngine)))
     const sync = (batchCap = 500) =>
       driveClock(engine.sync(created.id, { batchCap, owner: "acceptance" })).pipe(Effect.map((report) => report.run), Effect.orDie)
     const syncUntilCaughtUp = (batchCap = 500, maxRuns = 50) =>
