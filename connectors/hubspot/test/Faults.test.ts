@@ -1,4 +1,4 @@
-import { layerPull, serveFake } from "@autoimport/connector-kit/testing"
+import { driveClock, layerPull, serveFake } from "@autoimport/connector-kit/testing"
 import { Http } from "@autoimport/connector-kit"
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -11,7 +11,7 @@ import * as TestClock from "effect/TestClock"
 import { makeHubSpotFake } from "../src/fake/index.js"
 import { Config, type Config as ConfigType, HubSpot } from "../src/index.js"
 import * as Stream from "effect/Stream"
-import { driveClock, oauthConfig, pull, settingsFor, until } from "./helpers.js"
+import { oauthConfig, pull, settingsFor, until } from "./helpers.js"
 
 const serve = (options: Parameters<typeof makeHubSpotFake>[0]) =>
   Effect.gen(function*() {

@@ -1,27 +1,12 @@
+import { driveClock } from "@autoimport/connector-kit/testing"
 import type { SourceContact, SourceRecord } from "@autoimport/core/Domain"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
 import { Config, type Cursor, HubSpot, Settings } from "../src/index.js"
 import type { HubSpotFake } from "../src/fake/index.js"
-
-/**
- * Runs `self` while moving the test clock whenever it waits (the search limiter spaces requests),
- * yielding to the event loop so the fake's real I/O progresses.
- */
-export const driveClock = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(self)
-    while (Option.isNone(yield* Fiber.poll(fiber))) {
-      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
-      yield* TestClock.adjust("250 millis")
-    }
-    return yield* Fiber.join(fiber)
-  })
 
 /** Waits in real time until `condition` holds (a request reached the fake before the clock moves). */
 export const until = (condition: () => boolean): Effect.Effect<void> =>
