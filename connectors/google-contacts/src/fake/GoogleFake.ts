@@ -53,6 +53,8 @@ export interface GoogleFake {
   readonly counts: { token: number; connections: number; contactGroups: number }
   /** The current refresh token (changes when `rotateRefreshTokens` is on). */
   readonly refreshToken: () => string
+  /** A sync token issued now: it replays only changes made from here on. */
+  readonly syncTokenNow: () => string
   /** Live people in the criteria, as a full pull delivers them (without previousExternalIds). */
   readonly expected: (criteria?: { readonly contactGroup?: string }) => Generator<SourceContact>
   /** Of `expected`: the normalized emails that make contacts (valid ones, each once). */
@@ -265,6 +267,7 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
     settings: (url) => ({ baseUrl: url, tokenUrl: `${url}/token` }),
     counts,
     refreshToken: () => refreshToken,
+    syncTokenNow: () => encode({ k: "sync", s: dataset.seq, e: faults.cursorEpoch }),
     expected,
     expectedEmails: (criteria) => {
       const emails = new Set<string>()
