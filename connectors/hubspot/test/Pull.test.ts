@@ -1,6 +1,7 @@
 import { layerPull, serveFake } from "@autoimport/connector-kit/testing"
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as TestClock from "effect/TestClock"
 import { makeHubSpotFake } from "../src/fake/index.js"
 import type { Cursor } from "../src/index.js"
 import { contacts, ids, oauthConfig, pull, settingsFor, sorted } from "./helpers.js"
@@ -142,5 +143,34 @@ layer(layerPull)("HubSpot pull", (it) => {
         assert.isAtMost(body.limit, 200)
         assert.strictEqual(body.sorts.length, 1)
       }
+    }))
+
+  it.scoped("index lag: with a lag window, changes that reach the search index out of order are not skipped", () =>
+    Effect.gen(function*() {
+      // Each edit becomes searchable within 20 s, in a seeded order of its own.
+      const run = (indexLagSeconds: number) =>
+        Effect.gen(function*() {
+          const { config, fake, url } = yield* serve({ seed: 10, size: 30, indexDelayMillis: 20_000 })
+          const settings = settingsFor(url, { indexLagSeconds })
+          const at = (millis: number) => {
+            fake.advance(millis)
+            return TestClock.setTime(fake.dataset.now)
+          }
+          yield* at(120_000)
+          const first = yield* pull({ settings, config })
+          assert.strictEqual(first.records.length, 30)
+          const edited = fake.dataset.edit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]).map((c) => c.id)
+          yield* at(8_000)
+          const early = yield* pull({ settings, config, cursor: first.cursor })
+          yield* at(90_000)
+          const late = yield* pull({ settings, config, cursor: early.cursor })
+          return { edited, early: ids(early.records), delivered: new Set([...ids(early.records), ...ids(late.records)]) }
+        })
+      const trusting = yield* run(0)
+      assert.isAbove(trusting.early.length, 0, "some edits were searchable early")
+      assert.isTrue(trusting.edited.some((id) => !trusting.delivered.has(id)), "without a lag window an edit indexed late is skipped")
+      const lagging = yield* run(60)
+      assert.deepStrictEqual(lagging.early, [], "nothing newer than the lag window is read")
+      assert.deepStrictEqual(sorted(lagging.delivered), sorted(lagging.edited))
     }))
 })

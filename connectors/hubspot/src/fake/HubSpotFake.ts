@@ -2,7 +2,7 @@
  * A fake HubSpot portal as MSW handlers: the contacts search endpoint and the OAuth token
  * endpoint (api-notes/hubspot.md §7), over a seeded {@link Dataset}, with the kit's `Faults`.
  */
-import { Faults } from "@autoimport/connector-kit/testing"
+import { Faults, Prng } from "@autoimport/connector-kit/testing"
 import { http, HttpResponse } from "msw"
 import { Dataset, type DatasetOptions, type FakeContact, lifecycleStages } from "./Dataset.js"
 import { parseSearch, render, search, SearchRejected } from "./Search.js"
@@ -22,7 +22,10 @@ export interface HubSpotFakeOptions extends Partial<DatasetOptions> {
   readonly rotateRefreshTokens?: boolean
   /** The revoked-refresh-token body: today's (`error` + `status`) or the older `status`-only one. */
   readonly revokedBody?: "standard" | "legacy"
-  /** Contacts become visible to search this long after their modification (by the fake's clock). */
+  /**
+   * Search sees a change up to this long after it happened (by the fake's clock), each change
+   * after its own seeded delay: out of order, as a search index can be.
+   */
   readonly indexDelayMillis?: number
 }
 
@@ -67,6 +70,10 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
   const searches: Array<unknown> = []
   /** Search requests refused for paging past the result cap. */
   let capRejections = 0
+
+  const indexed = (contact: FakeContact) =>
+    indexDelay === 0 ||
+    contact.updatedAt + Math.floor(indexDelay * Prng.derive(options.seed ^ contact.updatedAt, contact.index).next()) <= dataset.now
 
   const authError = (request: Request): Response | undefined => {
     const token = request.headers.get("authorization")?.replace(/^Bearer /, "")
@@ -131,7 +138,7 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
       searches.push(body)
       try {
         const query = parseSearch(body, resultCap)
-        const result = search(dataset, query, { visibleUntil: dataset.now - indexDelay })
+        const result = search(dataset, query, { indexed })
         return faults.json({
           total: result.total,
           results: result.results.map((contact) => render(contact, query.properties, portalId)),

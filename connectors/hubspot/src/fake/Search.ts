@@ -184,10 +184,10 @@ const COUNT_AHEAD = 10_000
 export const search = (
   dataset: Dataset,
   query: ParsedSearch,
-  options: { readonly visibleUntil: number }
+  options: { readonly indexed: (contact: FakeContact) => boolean }
 ): SearchResult => {
   const wanted = (contact: FakeContact) =>
-    !contact.archived && contact.updatedAt <= options.visibleUntil &&
+    !contact.archived && options.indexed(contact) &&
     (query.groups.length === 0 || query.groups.some((group) => group.every((f) => matches(contact, f))))
   const page: Array<FakeContact> = []
   let total = 0
