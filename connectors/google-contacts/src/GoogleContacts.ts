@@ -70,8 +70,11 @@ export const accountKey = (config: Config): string =>
   "google-contacts:" +
   createHash("sha256").update(config.clientId).update("\u0000").update(Redacted.value(config.refreshToken)).digest("hex").slice(0, 16)
 
-/** Maps Google's 400s: an expired sync or page token means a full resync; a missing contact group is the user's to fix. */
-const unexpectedStatus = (failure: Http.UnexpectedStatus) => {
+/**
+ * Google's errors that are not transport-level: an expired sync or page token means a full
+ * resync; a missing contact group is the user's to fix.
+ */
+const googleError = (failure: Http.UnexpectedStatus, group: string | undefined) => {
   const envelope = Option.getOrUndefined(Schema.decodeUnknownOption(Schema.parseJson(ErrorEnvelope))(failure.body))
   const message = envelope?.error.message ?? failure.body
   if (
@@ -80,8 +83,8 @@ const unexpectedStatus = (failure: Http.UnexpectedStatus) => {
   ) {
     return new CursorExpired({ service, detail: message })
   }
-  if (failure.status === 404 && failure.request.url.includes("/v1/contactGroups/")) {
-    return new InvalidConfig({ where: "the import's contactGroup", detail: `Google has no contact group ${failure.request.url.split("/v1/")[1]?.split("?")[0]}` })
+  if (failure.status === 404 && group !== undefined && failure.request.url.endsWith(`/v1/${group}`)) {
+    return new InvalidConfig({ where: "the import's contactGroup", detail: `Google has no contact group ${group}` })
   }
   return undefined
 }
@@ -89,6 +92,7 @@ const unexpectedStatus = (failure: Http.UnexpectedStatus) => {
 const pull = (request: PullRequest<Settings, Config, Cursor>) =>
   Stream.unwrap(Effect.gen(function*() {
     const { config, settings } = request
+    const group = config.contactGroup === undefined ? undefined : groupResourceName(config.contactGroup)
     const auth = yield* OAuth2.make({
       service,
       tokenUrl: settings.tokenUrl,
@@ -105,9 +109,8 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
         key: accountKey(config),
         policy: { capacity: Math.max(1, Math.ceil(settings.requestsPerMinute / 10)), refillPerSecond: settings.requestsPerMinute / 60 }
       },
-      unexpectedStatus
+      unexpectedStatus: (failure) => googleError(failure, group)
     })
-    const group = config.contactGroup === undefined ? undefined : groupResourceName(config.contactGroup)
     if (group !== undefined) {
       // A mistyped group would otherwise import nothing, silently.
       yield* client.json(HttpClientRequest.get(`/v1/${group}`).pipe(HttpClientRequest.setUrlParam("maxMembers", "0")), ContactGroup, "contact group")

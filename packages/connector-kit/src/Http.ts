@@ -153,7 +153,8 @@ export const make = (options: Options): Effect.Effect<ServiceClient, never, Http
           return yield* new RateLimited(wait === undefined ? { service } : { service, retryAfterMillis: wait })
         }
         if (status === 401 || status === 403) return yield* new Unauthorized({ detail: `HTTP ${status}: ${body}` })
-        if (status >= 500) return yield* new ServiceUnavailable({ service, detail: `HTTP ${status} after retries: ${body}` })
+        // 408 and 5xx were retried with the rest of the transient failures.
+        if (status >= 500 || status === 408) return yield* new ServiceUnavailable({ service, detail: `HTTP ${status} after retries: ${body}` })
         const mapped = options.unexpectedStatus?.({ request: error.request, status, body: text })
         if (mapped === undefined) {
           return yield* Effect.die(new Error(`${service} answered ${error.request.method} ${error.request.url} with HTTP ${status}: ${body}`))

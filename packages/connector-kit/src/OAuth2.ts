@@ -51,9 +51,6 @@ export const TokenError = Schema.Struct({
   error_description: Schema.optional(Schema.String)
 })
 
-/** Errors that mean the grant or the client credentials are no good: the user must reconnect. */
-const revokedErrors = new Set(["invalid_grant", "invalid_client", "unauthorized_client"])
-
 interface Cached {
   readonly token: Redacted.Redacted<string>
   readonly refreshAt: number
@@ -68,12 +65,12 @@ export const make = (options: Options): Effect.Effect<Http.Auth, never, HttpClie
       baseUrl: options.tokenUrl,
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
       unexpectedStatus: ({ body, status }) => {
+        // Any RFC 6749 error here means the grant cannot work as configured (a malformed request
+        // would be our bug, but retrying it cannot help either): the user must reconnect.
         const error = Option.getOrUndefined(Schema.decodeUnknownOption(Schema.parseJson(TokenError))(body))
-        return error !== undefined && revokedErrors.has(error.error)
-          ? new AuthRevoked({ service, detail: `token endpoint: ${error.error}${error.error_description ? ` (${error.error_description})` : ""}` })
-          : error === undefined
-          ? undefined
-          : new AuthRevoked({ service, detail: `token endpoint answered HTTP ${status} ${error.error}` })
+        if (error === undefined) return undefined
+        const description = error.error_description ? ` (${error.error_description})` : ""
+        return new AuthRevoked({ service, detail: `token endpoint answered HTTP ${status} ${error.error}${description}` })
       }
     })
     let refreshToken = options.refreshToken
