@@ -139,6 +139,16 @@ layer(layerPull)("HubSpot faults", (it) => {
       assert.strictEqual(fake.tokensIssued, 0)
     }))
 
+  it.scoped("a grant without the contacts scope (403 MISSING_SCOPES) is AuthRevoked: the user must reconnect", () =>
+    Effect.gen(function*() {
+      const { config, fake, settings } = yield* serve({ seed: 23, size: 8, scopes: ["oauth"] })
+      const error = yield* Effect.flip(pull({ settings, config }))
+      assert.strictEqual(error._tag, "AuthRevoked")
+      assert.include(error.message, "MISSING_SCOPES")
+      // One refresh and one retry, then the answer is believed.
+      assert.strictEqual(fake.tokensIssued, 2)
+    }))
+
   for (const how of ["truncated", "wrong-shape"] as const) {
     it.scoped(`a malformed search answer (${how}) is MalformedResponse`, () =>
       Effect.gen(function*() {

@@ -18,6 +18,8 @@ export interface HubSpotFakeOptions extends Partial<DatasetOptions> {
   readonly refreshToken?: string
   /** A private app token the search accepts besides OAuth access tokens. */
   readonly privateAppToken?: string
+  /** The scopes the grant has; without `crm.objects.contacts.read` search answers 403 `MISSING_SCOPES`. */
+  readonly scopes?: ReadonlyArray<string>
   /** Issue a new refresh token on every refresh (HubSpot does not; for testing `onRotate`). */
   readonly rotateRefreshTokens?: boolean
   /** The revoked-refresh-token body: today's (`error` + `status`) or the older `status`-only one. */
@@ -75,11 +77,19 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
     indexDelay === 0 ||
     contact.updatedAt + Math.floor(indexDelay * Prng.derive(options.seed ^ contact.updatedAt, contact.index).next()) <= dataset.now
 
+  const scopes = options.scopes ?? ["oauth", "crm.objects.contacts.read"]
+  const missingScopes = () =>
+    HttpResponse.json({
+      ...errorBody(403, "This app hasn't been granted all required scopes to make this call.", "MISSING_SCOPES"),
+      errors: [{ message: "One or more of the following scopes are required.", context: { requiredGranularScopes: ["crm.objects.contacts.read"] } }]
+    }, { status: 403 })
+
   const authError = (request: Request): Response | undefined => {
     const token = request.headers.get("authorization")?.replace(/^Bearer /, "")
-    if (token !== undefined && token === options.privateAppToken && !faults.refreshTokensRevoked) return undefined
     const epoch = token === undefined ? undefined : issued.get(token)
-    if (epoch === faults.accessTokenEpoch) return undefined
+    const valid = (token !== undefined && token === options.privateAppToken && !faults.refreshTokensRevoked) ||
+      (epoch !== undefined && epoch === faults.accessTokenEpoch)
+    if (valid) return scopes.includes("crm.objects.contacts.read") ? undefined : missingScopes()
     if (epoch !== undefined) {
       return HttpResponse.json(
         { ...errorBody(401, "The OAuth token used to make this call expired 75 second(s) ago.", "EXPIRED_AUTHENTICATION"), context: { "expire time": [new Date().toISOString()] } },
@@ -120,7 +130,7 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
     // Not `faults.json`: a malformed-body fault is meant for the search answer it is armed for.
     return HttpResponse.json(
       camelCase
-        ? { tokenType: "bearer", refreshToken, accessToken, expiresIn: 1800, hubId: Number(portalId), scopes: ["oauth", "crm.objects.contacts.read"] }
+        ? { tokenType: "bearer", refreshToken, accessToken, expiresIn: 1800, hubId: Number(portalId), scopes }
         : { token_type: "bearer", refresh_token: refreshToken, access_token: accessToken, expires_in: 1800 }
     )
   }
