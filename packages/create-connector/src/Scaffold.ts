@@ -81,7 +81,10 @@ export const parseCommandLine = (argv: ReadonlyArray<string>, cwd: string): Effe
     }
     const dir = path.resolve(cwd, parsed.values.dir ?? `autoimport-connector-${id}`)
     if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
-      return yield* new UsageError({ detail: `--dir ${dir} ${fs.statSync(dir).isDirectory() ? "is not empty" : "is a file"}; choose a new or empty directory` })
+      const given = parsed.values.dir === undefined ? `the default directory ${dir}` : `--dir ${dir}`
+      return yield* new UsageError({
+        detail: `${given} ${fs.statSync(dir).isDirectory() ? "is not empty" : "is a file"}; choose a new or empty directory with --dir`
+      })
     }
     return { id, name, dir }
   })

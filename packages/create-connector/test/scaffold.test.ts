@@ -55,6 +55,15 @@ describe("create-autoimport-connector: bad input exits with 2 and writes nothing
     assert.deepStrictEqual(fs.readdirSync(dir), ["keep.txt"])
   })
 
+  it("a default directory that is not empty", () => {
+    const cwd = tempDir()
+    fs.mkdirSync(path.join(cwd, "autoimport-connector-acme"))
+    fs.writeFileSync(path.join(cwd, "autoimport-connector-acme", "keep.txt"), "mine")
+    const result = run(["acme"], cwd)
+    assert.strictEqual(result.status, 2)
+    assert.include(result.stderr, `the default directory ${path.join(cwd, "autoimport-connector-acme")} is not empty`)
+  })
+
   it("a --dir that is a file", () => {
     const file = path.join(tempDir(), "file")
     fs.writeFileSync(file, "")
