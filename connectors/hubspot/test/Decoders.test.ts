@@ -4,6 +4,7 @@
  * recorded request.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -72,10 +73,11 @@ describe("fixtures", () => {
 describe("rules", () => {
   it("fallback waits for a 429 without Retry-After follow the policy named in the body", () => {
     const now = Date.parse("2026-11-29T20:00:00Z")
-    expect(fallbackRetryAfterSeconds({ category: "RATE_LIMITS", message: "You have reached your secondly limit." }, now)).toBe(1)
-    expect(fallbackRetryAfterSeconds({ policyName: "TEN_SECONDLY_ROLLING", errorType: "RATE_LIMIT" }, now)).toBe(10)
-    expect(fallbackRetryAfterSeconds({ policyName: "DAILY" }, now)).toBe(4 * 3600)
-    expect(fallbackRetryAfterSeconds(undefined, now)).toBe(1)
+    const body = (json: object) => Schema.decodeUnknownOption(ErrorEnvelope)(json, { onExcessProperty: "ignore" })
+    expect(fallbackRetryAfterSeconds(body({ status: "error", message: "You have reached your secondly limit.", category: "RATE_LIMITS" }), now)).toBe(1)
+    expect(fallbackRetryAfterSeconds(body({ status: "error", message: "You have reached your ten_secondly_rolling limit.", errorType: "RATE_LIMIT", policyName: "TEN_SECONDLY_ROLLING" }), now)).toBe(10)
+    expect(fallbackRetryAfterSeconds(body({ status: "error", message: "You have reached your daily limit.", policyName: "DAILY" }), now)).toBe(4 * 3600)
+    expect(fallbackRetryAfterSeconds(Option.none(), now)).toBe(1)
   })
 
   it("the account key is the portal when known, otherwise a hash that reveals no secret", () => {

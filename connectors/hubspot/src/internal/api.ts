@@ -16,8 +16,7 @@ export const Contact = Schema.Struct({
   id: HubSpotId,
   properties: Properties,
   /** Mirrors `lastmodifieddate`, the property the search filters and sorts on (§4). */
-  updatedAt: Schema.Date,
-  archived: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  updatedAt: Schema.Date
 })
 export type Contact = typeof Contact.Type
 
@@ -41,8 +40,7 @@ export const ErrorEnvelope = Schema.Struct({
   message: Schema.String,
   correlationId: Schema.optional(Schema.String),
   category: Schema.optional(Schema.String),
-  subCategory: Schema.optional(Schema.String),
-  errorType: Schema.optional(Schema.String),
+  /** On 429s: which limit was hit (`TEN_SECONDLY_ROLLING`, `DAILY`); the secondly limit names none. */
   policyName: Schema.optional(Schema.String)
 })
 export type ErrorEnvelope = typeof ErrorEnvelope.Type

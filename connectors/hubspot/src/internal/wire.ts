@@ -15,7 +15,11 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { ErrorEnvelope } from "./api.js"
 
+/** A JSON object, for rewriting token answers field by field. */
 const parse = (text: string): Record<string, unknown> | undefined => {
   try {
     const value: unknown = JSON.parse(text)
@@ -35,14 +39,14 @@ const rebuild = (response: HttpClientResponse.HttpClientResponse, body: string, 
 }
 
 /** Seconds to wait for a 429 body that names no Retry-After (api-notes §6 fallback waits). */
-export const fallbackRetryAfterSeconds = (body: Record<string, unknown> | undefined, nowMillis: number): number => {
-  const policy = String(body?.["policyName"] ?? "").toUpperCase()
+export const fallbackRetryAfterSeconds = (body: Option.Option<ErrorEnvelope>, nowMillis: number): number => {
+  const policy = Option.match(body, { onNone: () => "", onSome: (error) => (error.policyName ?? "").toUpperCase() })
   if (policy === "DAILY") {
     const midnight = new Date(nowMillis)
     midnight.setUTCHours(24, 0, 0, 0)
     return Math.ceil((midnight.getTime() - nowMillis) / 1000)
   }
-  if (policy === "TEN_SECONDLY_ROLLING" || /ten_secondly/i.test(String(body?.["message"] ?? ""))) return 10
+  if (policy === "TEN_SECONDLY_ROLLING" || Option.exists(body, (error) => /ten_secondly/i.test(error.message))) return 10
   return 1
 }
 
@@ -51,7 +55,7 @@ const withRetryAfter = (response: HttpClientResponse.HttpClientResponse) =>
     ? Effect.succeed(response)
     : Effect.gen(function*() {
       const text = yield* Effect.orElseSucceed(response.text, () => "")
-      const seconds = fallbackRetryAfterSeconds(parse(text), yield* Clock.currentTimeMillis)
+      const seconds = fallbackRetryAfterSeconds(Schema.decodeUnknownOption(Schema.parseJson(ErrorEnvelope))(text), yield* Clock.currentTimeMillis)
       return rebuild(response, text, { "retry-after": String(seconds) })
     })
 
