@@ -82,7 +82,10 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
           yield* store.interruptStaleRuns(importId, now)
           const runId = yield* store.startRun(importId, owner, now)
           const state: RunState = { counts: RunCounts.zero, resynced: false }
-          const renewLease = Effect.flatMap(currentDate, (at) => store.acquireLease(importId, owner, at, leaseTtl))
+          // A lease that expired and went to another runner means two writers: stop at once.
+          const renewLease = Effect.flatMap(currentDate, (at) => store.acquireLease(importId, owner, at, leaseTtl)).pipe(
+            Effect.flatMap((held) => held ? Effect.void : Effect.die(new Error(`lost the lease of import ${importId} to another runner`)))
+          )
 
           const stop: Stop = yield* runPages(imp, batchCap, state, runId, renewLease).pipe(
             Effect.map((fetched): Stop => ({
@@ -128,7 +131,7 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
           }
           const runs = yield* store.listRuns(importId, 1)
           return { run: runs[0]!, retryAfterMillis: stop.retryAfterMillis }
-        }).pipe(Effect.ensuring(store.releaseLease(importId, owner).pipe(Effect.orDie)))
+        }).pipe(Effect.ensuring(store.releaseLease(importId, owner)))
       })
 
     /** Pulls and commits pages until caught up or the cap is reached; returns records fetched. */
@@ -137,7 +140,7 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
       batchCap: number,
       state: RunState,
       runId: RunId,
-      renewLease: Effect.Effect<boolean>
+      renewLease: Effect.Effect<void>
     ) =>
       Effect.gen(function*() {
         const { connector, settings } = yield* connectors.get(imp.connectorId)
