@@ -1,6 +1,6 @@
 import { driveClock, layerPull, serveFake } from "@autoimport/connector-kit/testing"
 import { Http } from "@autoimport/connector-kit"
-import { assert, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -168,4 +168,31 @@ layer(layerPull)("HubSpot faults", (it) => {
       assert.strictEqual(error._tag, "InvalidConfig")
       assert.include(error.message, "Unable to infer object type from: butterflies")
     }))
+})
+
+describe("HubSpot search limit, in real time", () => {
+  const livePull = (fakeLimit: number, connectorRate: number) =>
+    Effect.gen(function*() {
+      const fake = makeHubSpotFake({ seed: 24, size: 60, contactsPerSecond: 1, searchRequestsPerSecond: fakeLimit })
+      const { url } = yield* serveFake(fake.handlers)
+      const pages = yield* HubSpot.pull({
+        settings: settingsFor(url, { pageSize: 10, searchRequestsPerSecond: connectorRate }),
+        config: oauthConfig(fake),
+        cursor: Option.none(),
+        budget: 1000,
+        saveConfig: () => Effect.void
+      }).pipe(Stream.runCollect)
+      return { fake, records: [...pages].flatMap((page) => page.records) }
+    }).pipe(Effect.scoped, Effect.provide(layerPull))
+
+  it.live("the default pacing stays under HubSpot's 5 searches/s; a faster client is throttled, waits the 1 s fallback and completes", () =>
+    Effect.gen(function*() {
+      const paced = yield* livePull(5, 4)
+      assert.strictEqual(paced.records.length, 60)
+      assert.isAtLeast(paced.fake.searches.length, 6)
+      assert.strictEqual(paced.fake.secondlyRejections, 0)
+      const eager = yield* livePull(5, 1000)
+      assert.strictEqual(eager.records.length, 60)
+      assert.isAbove(eager.fake.secondlyRejections, 0)
+    }), 30_000)
 })

@@ -25,6 +25,11 @@ export interface HubSpotFakeOptions extends Partial<DatasetOptions> {
   /** The revoked-refresh-token body: today's (`error` + `status`) or the older `status`-only one. */
   readonly revokedBody?: "standard" | "legacy"
   /**
+   * Enforce search's per-second limit in real time (429 with the secondly body, no Retry-After),
+   * for the demo sandbox and live tests; off by default, as tests run on the `TestClock`.
+   */
+  readonly searchRequestsPerSecond?: number
+  /**
    * Search sees a change up to this long after it happened (by the fake's clock), each change
    * after its own seeded delay: out of order, as a search index can be.
    */
@@ -84,6 +89,18 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
       errors: [{ message: "One or more of the following scopes are required.", context: { requiredGranularScopes: ["crm.objects.contacts.read"] } }]
     }, { status: 403 })
 
+  /** Real-time arrivals of the last second, for `searchRequestsPerSecond`. */
+  let recentSearches: Array<number> = []
+  let secondlyRejections = 0
+  const overSecondlyLimit = (): boolean => {
+    if (options.searchRequestsPerSecond === undefined) return false
+    const now = Date.now()
+    recentSearches = recentSearches.filter((at) => at > now - 1000)
+    if (recentSearches.length >= options.searchRequestsPerSecond) return true
+    recentSearches.push(now)
+    return false
+  }
+
   const authError = (request: Request): Response | undefined => {
     const token = request.headers.get("authorization")?.replace(/^Bearer /, "")
     const epoch = token === undefined ? undefined : issued.get(token)
@@ -142,6 +159,10 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
     http.post("/crm/v3/objects/contacts/search", async ({ request }) => {
       const fault = await faults.intercept()
       if (fault) return fault
+      if (overSecondlyLimit()) {
+        secondlyRejections++
+        return HttpResponse.json(errorBody(429, "secondly"), { status: 429 })
+      }
       const denied = authError(request)
       if (denied) return denied
       const body: unknown = await request.json().catch(() => undefined)
@@ -176,6 +197,10 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
     /** How many searches paged past the result cap (a connector that restarts its window never does). */
     get capRejections() {
       return capRejections
+    },
+    /** Searches refused by `searchRequestsPerSecond`. */
+    get secondlyRejections() {
+      return secondlyRejections
     },
     /** Access tokens handed out by the token endpoint. */
     get tokensIssued() {
