@@ -418,10 +418,7 @@ export const make = (invocation: Invocation) => {
     exitAfterSync: Options.boolean("exit-after-sync").pipe(Options.withDescription("exit once the first syncs are done (for tests and CI)"))
   }, (args) =>
     // Loaded on demand: the fakes (and msw) are for the demo only, not every command's start-up.
-    Effect.flatMap(Effect.promise(() => import("./Demo.js")), (Demo) => Demo.run({ ...invocation, exitAfterSync: args.exitAfterSync })).pipe(
-      Effect.provide(jsonLogs),
-      Logger.withMinimumLogLevel(LogLevel.Warning)
-    )).pipe(Command.withDescription("Start a sandbox: fake services with seeded data, example imports and their first syncs, then the runner until Ctrl-C"))
+    Effect.flatMap(Effect.promise(() => import("./Demo.js")), (Demo) => Demo.run({ ...invocation, exitAfterSync: args.exitAfterSync }))).pipe(Command.withDescription("Start a sandbox: fake services with seeded data, example imports and their first syncs, then the runner until Ctrl-C"))
 
   return root.pipe(
     Command.withSubcommands([connectors, imports, sync, runs, contacts, fields, lists, account, run, demo])
@@ -444,7 +441,7 @@ export const serve = Effect.gen(function*() {
 }).pipe(Effect.onInterrupt(() => Effect.logInfo("runner stopped: syncs in flight finished their current page")))
 
 export const jsonLogs = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.jsonLogger))
-const textLogs = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+export const textLogs = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
 
 /**
  * Runs the command line and returns the exit code; errors are printed on stderr. (@effect/cli

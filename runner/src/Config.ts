@@ -242,12 +242,13 @@ const readFile = (fs: FileSystem.FileSystem, file: string) =>
 const decodeEnvironment = (env: LoadOptions["env"]) =>
   Effect.gen(function*() {
     const problems: Array<string> = []
+    const unknown: Array<string> = []
     const decoded: { -readonly [K in keyof typeof environment]?: Schema.Schema.Type<(typeof environment)[K]> } = {}
     for (const [name, value] of Object.entries(env)) {
       if (!name.startsWith("AUTOIMPORT_") || value === undefined || otherVariables.has(name)) continue
       const schema = (environment as Record<string, Schema.Schema<any, string>>)[name]
       if (schema === undefined) {
-        problems.push(`${name}: unknown variable (known: ${environmentVariables.join(", ")})`)
+        if (!name.startsWith("AUTOIMPORT_TEST_")) unknown.push(name)
         continue
       }
       const result = Schema.decodeUnknownEither(schema)(value)
@@ -258,6 +259,10 @@ const decodeEnvironment = (env: LoadOptions["env"]) =>
       }
     }
     if (problems.length > 0) return yield* new ConfigError({ source: "the environment", problems })
+    // Other tools may share the prefix (test suites use AUTOIMPORT_TEST_*): warn, do not refuse.
+    if (unknown.length > 0) {
+      yield* Effect.logWarning(`ignoring unknown environment variable(s) ${unknown.join(", ")}; known: ${environmentVariables.join(", ")}`)
+    }
     return decoded
   })
 

@@ -10,13 +10,14 @@
  * they no longer know. It never reads AUTOIMPORT_DATABASE_URL or other storage settings.
  */
 import { makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
-// The server module alone: the rest of /testing needs vitest, which the demo must not.
-import { serveFake } from "@autoimport/connector-kit/testing/Server"
+import { serveFake } from "@autoimport/connector-kit/testing"
 import { Store } from "@autoimport/core"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
@@ -56,7 +57,8 @@ export const googleContacts: Sandbox = {
     }
     let tick = 0
     return {
-      settings: fake.settings(url),
+      // The fake has no quota to protect; a brisk rate keeps the first syncs short but visible.
+      settings: { ...fake.settings(url), requestsPerMinute: 600 },
       imports: [
         { name: "All my Google contacts", config: credentials, list: "Google Contacts" },
         { name: "Google friends", config: { ...credentials, contactGroup: "friends" }, list: "Friends" }
@@ -140,7 +142,10 @@ export const run = (options: DemoOptions) =>
       const http = Layer.launch(Http.layer).pipe(
         Effect.catchAll((e) => Effect.logWarning(`admin HTTP not started: ${e.message}`))
       )
-      yield* Effect.all([scheduler.run, http, trickle], { concurrency: "unbounded", discard: true })
+      // From here on the scheduler's own log lines show each sync.
+      yield* Effect.all([scheduler.run, http, trickle], { concurrency: "unbounded", discard: true }).pipe(
+        Logger.withMinimumLogLevel(LogLevel.Info)
+      )
     }).pipe(Effect.provide(Setup.layer(setup)))
   }))
 

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricState from "effect/MetricState"
+import * as Option from "effect/Option"
 
 export const syncs = Metric.counter("autoimport_syncs_total", {
   description: "Sync runs finished, by connector and outcome",
@@ -70,24 +71,24 @@ export const prometheus: Effect.Effect<string> = Effect.map(Metric.snapshot, (pa
   for (const { metricKey, metricState } of pairs) {
     const name = sanitize(metricKey.name)
     const tags = metricKey.tags.map((t) => [t.key, t.value] as const)
-    const description = typeof metricKey.description === "string" ? metricKey.description : undefined
+    const description = Option.getOrUndefined(metricKey.description)
     if (MetricState.isCounterState(metricState)) {
       family(name, "counter", description).push(`${name}${labels(tags)} ${Number(metricState.count)}`)
     } else if (MetricState.isGaugeState(metricState)) {
       family(name, "gauge", description).push(`${name}${labels(tags)} ${Number(metricState.value)}`)
     } else if (MetricState.isHistogramState(metricState)) {
       const lines = family(name, "histogram", description)
+      // Effect's boundaries end with Infinity, which Prometheus spells +Inf.
       for (const [bound, count] of metricState.buckets) {
-        lines.push(`${name}_bucket${labels([...tags, ["le", String(bound)]])} ${count}`)
+        lines.push(`${name}_bucket${labels([...tags, ["le", Number.isFinite(bound) ? String(bound) : "+Inf"]])} ${count}`)
       }
-      lines.push(`${name}_bucket${labels([...tags, ["le", "+Inf"]])} ${metricState.count}`)
       lines.push(`${name}_sum${labels(tags)} ${metricState.sum}`)
       lines.push(`${name}_count${labels(tags)} ${metricState.count}`)
     }
   }
   return [...families.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, f]) => [`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`, ...f.lines.sort()].join("\n"))
+    .map(([name, f]) => [`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`, ...f.lines].join("\n"))
     .join("\n") + "\n"
 })
 

@@ -15,7 +15,13 @@ import * as Cli from "./Cli.js"
 const invocation: Cli.Invocation = {
   cwd: process.cwd(),
   env: process.env,
-  command: `node ${path.relative(process.cwd(), process.argv[1] ?? "autoimport") || "autoimport"}`
+  command: `node ${shortest(process.argv[1] ?? "autoimport")}`
+}
+
+/** The script as the user would type it: relative when below the working directory. */
+function shortest(script: string) {
+  const relative = path.relative(process.cwd(), script)
+  return relative.startsWith("..") ? script : relative
 }
 
 const main = Cli.run(invocation, process.argv).pipe(

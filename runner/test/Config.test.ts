@@ -133,16 +133,20 @@ describe("Config", () => {
         const { source, text } = yield* problemsOf(project(), {
           AUTOIMPORT_BATCH_CAP: "lots",
           AUTOIMPORT_HTTP_PORT: "-1",
-          AUTOIMPORT_CREDENTIALS_KEY: "c2hvcnQ=",
-          AUTOIMPORT_BATCHCAP: "5"
+          AUTOIMPORT_CREDENTIALS_KEY: "c2hvcnQ="
         })
         assert.strictEqual(source, "the environment")
         assert.include(text, "AUTOIMPORT_BATCH_CAP: expected a number")
         assert.include(text, "AUTOIMPORT_HTTP_PORT: expected a TCP port")
         assert.include(text, "AUTOIMPORT_CREDENTIALS_KEY: expected base64 of 32 random bytes")
-        assert.include(text, "AUTOIMPORT_BATCHCAP: unknown variable")
         // The rejected key itself is never echoed.
         assert.notInclude(text, "c2hvcnQ=")
+      }))
+
+    it.effect("an unknown AUTOIMPORT_ variable is ignored (another tool may use the prefix)", () =>
+      Effect.gen(function*() {
+        const config = yield* load(project(), { AUTOIMPORT_BATCHCAP: "5", AUTOIMPORT_TEST_DATABASE_URL: "postgres://x" })
+        assert.strictEqual(config.batchCap, 500)
       }))
 
     it.effect("an unsupported database URL names the variable", () =>
