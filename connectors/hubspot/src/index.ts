@@ -4,5 +4,4 @@
 import { HubSpot } from "./HubSpot.js"
 
 export { accountKey, Config, Cursor, HubSpot, OAuthCredentials, PortalId, PrivateAppCredentials, Settings } from "./HubSpot.js"
-export { fields, properties } from "./internal/contact.js"
 export default HubSpot

@@ -25,7 +25,8 @@ const fieldProperties = [
 export const fields = fieldProperties.map(({ key, label }) => new FieldDefinition({ key, label, type: "text" }))
 
 /**
- * The properties every search asks for. `hs_merged_object_ids` lists the ids a merge folded
+ * The properties every search asks for (the modification time comes as `updatedAt` anyway).
+ * `hs_merged_object_ids` lists the ids a merge folded
  * into this contact (§4 Merges), so the losers' links move to the survivor.
  */
 export const properties: ReadonlyArray<string> = [
@@ -34,8 +35,7 @@ export const properties: ReadonlyArray<string> = [
   "lastname",
   "phone",
   ...fieldProperties.map((f) => f.property),
-  "hs_merged_object_ids",
-  "lastmodifieddate"
+  "hs_merged_object_ids"
 ]
 
 const text = (value: string | null | undefined): string | null =>
