@@ -46,7 +46,7 @@ export const acceptanceFake = (fake: GoogleFake): AcceptanceFake => {
     add: (count) =>
       Array.from({ length: count }, () => fake.dataset.add({ email: `added.${++added}@example.com` }).resourceName),
     edit: (count) =>
-      editable().slice(0, count).map((person) => fake.dataset.edit(person.resourceName, { ...person, notes: `edited ${++edits}` }).resourceName),
+      editable().slice(0, count).map((person) => fake.dataset.edit(person.resourceName, { notes: `edited ${++edits}` }).resourceName),
     remove: (count) =>
       [...fake.dataset.people()].slice(0, count).map((person) => {
         fake.dataset.remove(person.resourceName)

@@ -196,11 +196,14 @@ export class Dataset {
     return this.record(index, { ...person, ...data })
   }
 
-  /** A new version of the person: fresh generated values unless `data` gives them. */
-  edit(resourceName: string, data: Partial<PersonData> = {}): FakePerson {
+  /**
+   * A new version of the person (a later `updateTime`): with `data`, just those values change;
+   * without, every value is generated afresh (the email too).
+   */
+  edit(resourceName: string, data?: Partial<PersonData>): FakePerson {
     const person = this.live(resourceName)
     const version = person.version + 1
-    return this.record(person.index, { ...person, ...this.generate(person.index, version), ...data, version })
+    return this.record(person.index, { ...person, ...(data ?? this.generate(person.index, version)), version })
   }
 
   remove(resourceName: string): void {
