@@ -440,8 +440,10 @@ export const serve = Effect.gen(function*() {
   return yield* Effect.all([scheduler.run, Layer.launch(Http.layer)], { concurrency: "unbounded", discard: true })
 }).pipe(Effect.onInterrupt(() => Effect.logInfo("runner stopped: syncs in flight finished their current page")))
 
-export const jsonLogs = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.jsonLogger))
-export const textLogs = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+/** Logs go to stderr, so stdout carries only results. People get logfmt lines... */
+export const textLogger = Logger.withConsoleError(Logger.logfmtLogger)
+/** ...and the long-running process one JSON object per line, for log collectors. */
+export const jsonLogs = Logger.replace(textLogger, Logger.withConsoleError(Logger.jsonLogger))
 
 /**
  * Runs the command line and returns the exit code; errors are printed on stderr. (@effect/cli
@@ -458,7 +460,7 @@ export const run = (invocation: Invocation, argv: ReadonlyArray<string>) =>
     Effect.catchAllDefect((defect) =>
       Effect.as(Console.error(`internal error: ${Cause.pretty(Cause.die(defect))}`), 1 as const)
     ),
-    Effect.provide(textLogs),
+    Effect.provide(Logger.replace(Logger.defaultLogger, textLogger)),
     Logger.withMinimumLogLevel(LogLevel.Warning)
   )
 

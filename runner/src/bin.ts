@@ -31,6 +31,8 @@ const main = Cli.run(invocation, process.argv).pipe(
 
 NodeRuntime.runMain(main, {
   disableErrorReporting: true,
+  // The CLI chooses its loggers (stderr; JSON for `run`).
+  disablePrettyLogger: true,
   // The program returns its exit code; an interrupt (SIGTERM/SIGINT) is a clean shutdown.
   teardown: (exit, onExit) =>
     onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 0 : 1)

@@ -208,6 +208,36 @@ for (const dialect of ["sqlite", "postgres"] as const) {
   })
 }
 
+describe("autoimport run", () => {
+  it.scopedLive("logs JSON lines on stderr and counts syncs, contacts and skips by reason in /metrics", () =>
+    Effect.gen(function*() {
+      const s = yield* sandbox("sqlite", { size: 60 })
+      const created = yield* createImport(s)
+      const runner = yield* Cli.spawnScoped(["run"], { cwd: s.cwd, env: { ...s.env, AUTOIMPORT_HTTP_PORT: "0" } })
+      const [, base] = yield* runner.waitFor(/Listening on (http:\/\/[0-9.:]+)/)
+      yield* runner.waitFor(/"sync finished"/)
+      const metrics = yield* Effect.promise(() => fetch(`${base}/metrics`).then((r) => r.text()))
+      const runs = yield* Cli.json<Array<RunJson & { skips: Array<{ reason: string }> }>>(["runs", created.id, "--skips"], s.options)
+      const run = runs[0]!
+      assert.include(metrics, `autoimport_syncs_total{connector="google-contacts",outcome="caught-up"} 1`)
+      assert.include(metrics, `autoimport_contacts_added_total{connector="google-contacts"} ${run.added}`)
+      const invalid = run.skips.filter((k) => k.reason === "InvalidEmail").length
+      assert.include(metrics, `autoimport_contacts_skipped_total{connector="google-contacts",reason="InvalidEmail"} ${invalid}`)
+      assert.include(metrics, "# TYPE autoimport_sync_duration_seconds histogram")
+      assert.include(metrics, `autoimport_sync_duration_seconds_count{connector="google-contacts"} 1`)
+
+      yield* runner.signal("SIGINT")
+      const exit = yield* runner.exit()
+      assert.strictEqual(exit.code, 0)
+      const lines = exit.stderr.trim().split("\n")
+      for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line)
+      const finished = lines.map((l) => JSON.parse(l)).find((l) => l.message === "sync finished")
+      assert.strictEqual(finished.annotations.importId, created.id)
+      assert.strictEqual(finished.annotations.outcome, "caught-up")
+      assert.strictEqual(exit.stdout, "")
+    }), { timeout: 60_000 })
+})
+
 // Independent child processes in scratch directories: they may run side by side.
 describe.concurrent("autoimport CLI input handling", () => {
   const nothingWritten = (cwd: string) =>
