@@ -28,7 +28,13 @@ const setup = (options: Parameters<typeof makeHubSpotFake>[0]) =>
     )
     const search = (body: unknown) =>
       Effect.flatMap(token, (access) => post("/crm/v3/objects/contacts/search", body, { authorization: `Bearer ${access}` }))
-    return { fake, post, search }
+    const get = (path: string) =>
+      Effect.flatMap(token, (access) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${access}` } })
+          return { status: response.status, headers: response.headers, body: await response.json() as any }
+        }))
+    return { fake, get, post, search }
   })
 
 const byTime = (operator: string, value: number, extra: Record<string, unknown> = {}) => ({
@@ -152,5 +158,30 @@ describe("HubSpot fake", () => {
       const expired = yield* post("/crm/v3/objects/contacts/search", {}, { authorization: `Bearer ${answer.body.access_token}` })
       assert.strictEqual(expired.status, 401)
       assert.strictEqual(expired.body.category, "EXPIRED_AUTHENTICATION")
+    }))
+
+  it.scoped("the list: ascending ids, opaque after, limit 10 by default and at most 100, archived=true for deleted contacts only", () =>
+    Effect.gen(function*() {
+      const { fake, get } = yield* setup({ seed: 7, size: 130 })
+      const first = yield* get("/crm/v3/objects/contacts")
+      assert.deepStrictEqual(first.body.results.map((c: any) => c.id), Array.from({ length: 10 }, (_, i) => Dataset.idOf(i)))
+      assert.strictEqual(first.headers.get("x-hubspot-ratelimit-max"), "110")
+      const seen: Array<string> = []
+      let after: string | undefined
+      do {
+        const page = yield* get(`/crm/v3/objects/contacts?limit=500&properties=email${after ? `&after=${after}` : ""}`)
+        assert.isAtMost(page.body.results.length, 100)
+        seen.push(...page.body.results.map((c: any) => c.id))
+        after = page.body.paging?.next.after
+      } while (after !== undefined)
+      assert.deepStrictEqual(seen, fake.contacts().map((c) => c.id))
+      fake.dataset.archive([5, 77])
+      const archived = yield* get("/crm/v3/objects/contacts?archived=true")
+      assert.deepStrictEqual(archived.body.results.map((c: any) => [c.id, c.archived, typeof c.archivedAt]), [
+        [Dataset.idOf(5), true, "string"],
+        [Dataset.idOf(77), true, "string"]
+      ])
+      const live = yield* get("/crm/v3/objects/contacts?limit=100")
+      assert.isFalse(live.body.results.some((c: any) => c.archived))
     }))
 })

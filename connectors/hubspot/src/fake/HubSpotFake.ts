@@ -5,7 +5,7 @@
 import { Faults, Prng } from "@autoimport/connector-kit/testing"
 import { http, HttpResponse } from "msw"
 import { Dataset, type DatasetOptions, type FakeContact, lifecycleStages } from "./Dataset.js"
-import { parseSearch, render, search, SearchRejected } from "./Search.js"
+import { defaultProperties, parseSearch, render, search, SearchRejected } from "./Search.js"
 
 export interface HubSpotFakeOptions extends Partial<DatasetOptions> {
   readonly seed: number
@@ -101,6 +101,19 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
     return false
   }
 
+  /** The ten-secondly bucket of non-search requests (110 per 10 s for public apps, §6), in real time. */
+  const tenSecondly = { max: 110, windowStart: 0, used: 0 }
+  const rateLimitHeaders = () => {
+    const now = Date.now()
+    if (now - tenSecondly.windowStart >= 10_000) Object.assign(tenSecondly, { windowStart: now, used: 0 })
+    tenSecondly.used++
+    return {
+      "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+      "X-HubSpot-RateLimit-Max": String(tenSecondly.max),
+      "X-HubSpot-RateLimit-Remaining": String(Math.max(0, tenSecondly.max - tenSecondly.used))
+    }
+  }
+
   const authError = (request: Request): Response | undefined => {
     const token = request.headers.get("authorization")?.replace(/^Bearer /, "")
     const epoch = token === undefined ? undefined : issued.get(token)
@@ -180,6 +193,40 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
         if (/^Paging past/.test(error.message)) capRejections++
         return HttpResponse.json(errorBody(error.status, error.message, error.category), { status: error.status })
       }
+    }),
+    // The list (§1): ascending ids, an opaque `after` (base64 of the next id, as HubSpot's
+    // example cursor decodes to `525\n`), `archived=true` for deleted contacts only. Over 100 is
+    // clamped (HubSpot's exact behaviour is unconfirmed).
+    http.get("/crm/v3/objects/contacts", async ({ request }) => {
+      const fault = await faults.intercept()
+      if (fault) return fault
+      const denied = authError(request)
+      if (denied) return denied
+      const params = new URL(request.url).searchParams
+      const limit = Math.min(100, Math.max(1, Number(params.get("limit") ?? 10) || 10))
+      const archived = params.get("archived") === "true"
+      const properties = params.get("properties")?.split(",").filter((p) => p !== "") ?? defaultProperties
+      const after = params.get("after")
+      const from = after === null ? 0 : Dataset.indexOf(Buffer.from(decodeURIComponent(after), "base64").toString("utf8").trim())
+      if (!Number.isInteger(from) || from < 0) {
+        return HttpResponse.json(errorBody(400, `Invalid after cursor: ${after}`, "VALIDATION_ERROR"), { status: 400 })
+      }
+      const page: Array<FakeContact> = []
+      let next: number | undefined
+      for (let i = from; i < dataset.size; i++) {
+        const contact = dataset.contact(i)!
+        if (contact.archived !== archived) continue
+        if (page.length === limit) {
+          next = i
+          break
+        }
+        page.push(contact)
+      }
+      const cursor = next === undefined ? undefined : encodeURIComponent(Buffer.from(`${Dataset.idOf(next)}\n`).toString("base64"))
+      return faults.json({
+        results: page.map((contact) => render(contact, properties, portalId)),
+        ...(cursor === undefined ? {} : { paging: { next: { after: cursor, link: `?after=${cursor}` } } })
+      }, { headers: rateLimitHeaders() })
     }),
     // Any other object type: the body recorded in fixtures/hubspot/error-search-invalid-object.json.
     http.post("/crm/v3/objects/:objectType/search", ({ params }) =>

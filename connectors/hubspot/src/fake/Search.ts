@@ -220,7 +220,7 @@ export const search = (
   return { total, results: page, nextAfter: total > query.after + page.length ? query.after + page.length : undefined }
 }
 
-/** A contact as search returns it: only the requested properties, each a string or null. */
+/** A contact as search and the list return it: only the requested properties, each a string or null. */
 export const render = (contact: FakeContact, properties: ReadonlyArray<string>, portalId: string) => ({
   id: contact.id,
   properties: Object.fromEntries(properties.map((name) => {
@@ -229,6 +229,8 @@ export const render = (contact: FakeContact, properties: ReadonlyArray<string>, 
   })),
   createdAt: new Date(contact.createdAt).toISOString(),
   updatedAt: new Date(contact.updatedAt).toISOString(),
-  archived: false,
+  archived: contact.archived,
+  // Deleting a contact is its last modification.
+  ...(contact.archived ? { archivedAt: new Date(contact.updatedAt).toISOString() } : {}),
   url: `https://app.hubspot.com/contacts/${portalId}/record/0-1/${contact.id}`
 })
