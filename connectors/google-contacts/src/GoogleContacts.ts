@@ -20,10 +20,16 @@ const service = "Google Contacts"
 
 const PageSize = Schema.Int.pipe(Schema.between(1, 1000))
 
+const HttpUrl = Schema.String.pipe(
+  Schema.filter((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+    message: () => "expected an http(s) URL such as https://people.googleapis.com"
+  })
+)
+
 /** Operator settings (the runner's configuration); tests point the URLs at the fake. */
 export const Settings = Schema.Struct({
-  baseUrl: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "https://people.googleapis.com" }),
-  tokenUrl: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "https://oauth2.googleapis.com/token" }),
+  baseUrl: Schema.optionalWith(HttpUrl, { default: () => "https://people.googleapis.com" }),
+  tokenUrl: Schema.optionalWith(HttpUrl, { default: () => "https://oauth2.googleapis.com/token" }),
   pageSize: Schema.optionalWith(PageSize, { default: () => 100 }),
   /** Google's read quota per user (documented defaults 90–180/min, unconfirmed); all imports of one account share it. */
   requestsPerMinute: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 90 })

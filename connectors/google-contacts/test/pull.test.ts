@@ -243,6 +243,7 @@ layer(layerPull)("Google Contacts connector definition", (it) => {
       requestsPerMinute: 90
     })
     assert.throws(() => Schema.decodeUnknownSync(Settings)({ pageSize: 1001 }))
+    assert.throws(() => Schema.decodeUnknownSync(Settings)({ baseUrl: "people.googleapis.com" }), /expected an http\(s\) URL/)
   })
 
   it("the account key identifies the grant without revealing it", () => {
