@@ -114,6 +114,7 @@ const authFor = (request: PullRequest<Settings, Config, Cursor>): Effect.Effect<
   const { config, settings } = request
   const credentials = config.credentials
   if (credentials._tag === "private-app") {
+    // Nothing to refresh: the kit's one retry after a 401 sends the same token, and a second 401 is AuthRevoked.
     return Effect.succeed({ token: Effect.succeed(credentials.accessToken), invalidate: Effect.void })
   }
   return OAuth2.make({
