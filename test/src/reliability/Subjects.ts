@@ -1,0 +1,160 @@
+/**
+ * The connectors under test, each through its fake's `AcceptanceFake` controls (the kit's
+ * contract every connector fake implements) plus, where the fake offers more, richer edits and
+ * the latest source values to compare field by field.
+ */
+import googleContacts from "@autoimport/connector-google-contacts"
+import { acceptanceFake as googleAcceptance, makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
+import type { AcceptanceFake, Faults } from "@autoimport/connector-kit/testing"
+import type { AnyConnector } from "@autoimport/core/Connector"
+
+/** One source record as the service holds it now. */
+export interface SourceRecord {
+  readonly externalId: string
+  /** As the user typed it (may be invalid, padded, odd case) or null. */
+  readonly email: string | null
+  /** The values a contact must carry after a sync, where the fake can tell them. */
+  readonly values?: {
+    readonly firstName: string | null
+    readonly lastName: string | null
+    readonly phone: string | null
+    /** By the connector's field key; null: no value. */
+    readonly fields: Readonly<Record<string, string | null>>
+  }
+}
+
+/** What a scenario may do to the source between syncs. */
+export type Mutation =
+  | "add"
+  | "add-same-time"
+  /** A value other than the email changes. */
+  | "edit"
+  /** Every value may change, the email included (to a new, an invalid or no address). */
+  | "edit-everything"
+  /** A new record whose email is an existing one in other case and with spaces. */
+  | "add-duplicate"
+  | "add-invalid"
+  | "add-missing"
+  | "remove"
+  /** The service gives the record a new id (Google links a contact to a profile). */
+  | "rekey"
+
+export interface DatasetShape {
+  readonly seed: number
+  readonly size: number
+  readonly missingEmailRatio: number
+  readonly invalidEmailRatio: number
+  readonly duplicateEmailRatio: number
+  /** Consecutive records with one modification time. */
+  readonly sameTimeRun: number
+}
+
+export interface Source {
+  readonly handlers: AcceptanceFake["handlers"]
+  readonly faults: Faults
+  /** Encoded connector settings for the fake served at `url`, with this page size. */
+  readonly settings: (url: string, pageSize: number) => unknown
+  readonly config: () => unknown
+  readonly records: () => ReadonlyArray<SourceRecord>
+  /** Applies a mutation to the `pick`-th eligible record (modulo their number). */
+  readonly mutate: (mutation: Mutation, pick: number) => void
+  /** The tokens and secrets the fake issues or accepts, none of which may leak. */
+  readonly secrets: () => ReadonlyArray<string>
+}
+
+export interface Subject {
+  readonly name: string
+  readonly connector: AnyConnector
+  /** The largest page size its settings accept. */
+  readonly maxPageSize: number
+  /** The mutations its fake supports. */
+  readonly mutations: ReadonlyArray<Mutation>
+  readonly make: (shape: DatasetShape) => Source
+}
+
+/** The generic part: any connector fake through its `AcceptanceFake`. */
+const fromAcceptance = (fake: AcceptanceFake): Pick<Source, "handlers" | "faults" | "config"> & {
+  readonly generic: (mutation: Mutation) => boolean
+} => ({
+  handlers: fake.handlers,
+  faults: fake.faults,
+  config: fake.config,
+  generic: (mutation) => {
+    switch (mutation) {
+      case "add":
+        return fake.add(1).length > 0
+      case "add-same-time":
+        return fake.add(2, { sameTimestamp: true }).length > 0
+      case "edit":
+        return fake.edit(1).length > 0
+      case "remove":
+        return fake.remove(1).length > 0
+      default:
+        return false
+    }
+  }
+})
+
+export const google: Subject = {
+  name: "Google Contacts",
+  connector: googleContacts,
+  maxPageSize: 1000,
+  mutations: ["add", "add-same-time", "edit", "edit-everything", "add-duplicate", "add-invalid", "add-missing", "remove", "rekey"],
+  make: (shape) => {
+    const fake = makeGoogleFake({
+      seed: shape.seed,
+      size: shape.size,
+      missingEmailRatio: shape.missingEmailRatio,
+      invalidEmailRatio: shape.invalidEmailRatio,
+      duplicateEmailRatio: shape.duplicateEmailRatio,
+      sameUpdateTimeRun: shape.sameTimeRun
+    })
+    const acceptance = googleAcceptance(fake)
+    const generic = fromAcceptance(acceptance)
+    let added = 0
+    const live = () => [...fake.dataset.people()]
+    return {
+      ...generic,
+      settings: (url, pageSize) => ({ ...fake.settings(url), pageSize, requestsPerMinute: 60_000 }),
+      records: () =>
+        [...fake.expected()].map((r) => ({
+          externalId: r.externalId,
+          email: r.email,
+          values: { firstName: r.firstName ?? null, lastName: r.lastName ?? null, phone: r.phone ?? null, fields: r.fields }
+        })),
+      mutate: (mutation, pick) => {
+        const people = live()
+        const person = people.length === 0 ? undefined : people[pick % people.length]!
+        switch (mutation) {
+          case "edit-everything":
+            if (person) fake.dataset.edit(person.resourceName)
+            return
+          case "add-duplicate":
+            if (person?.email) fake.dataset.add({ email: `  ${person.email.toUpperCase()} ` })
+            return
+          case "add-invalid":
+            fake.dataset.add({ email: `invalid ${++added}@@example.com` })
+            return
+          case "add-missing":
+            fake.dataset.add({ email: null })
+            return
+          case "rekey":
+            if (person) fake.dataset.rekey(person.resourceName)
+            return
+          case "remove":
+            if (person) fake.dataset.remove(person.resourceName)
+            return
+          default:
+            generic.generic(mutation)
+        }
+      },
+      secrets: () => {
+        const issued = Array.from({ length: fake.counts.token }, (_, i) => `ya29.fake-${shape.seed}-${i + 1}`)
+        const config = acceptance.config() as Record<string, string>
+        return [config["clientSecret"]!, config["refreshToken"]!, ...issued]
+      }
+    }
+  }
+}
+
+export const subjects: ReadonlyArray<Subject> = [google]
