@@ -39,7 +39,7 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
 }
 
 /** The connector packages loaded when the configuration names none. */
-export const builtinConnectors: ReadonlyArray<string> = ["@autoimport/connector-google-contacts"]
+export const builtinConnectors: ReadonlyArray<string> = ["@autoimport/connector-google-contacts", "@autoimport/connector-hubspot"]
 
 export const defaults = {
   dataDir: ".autoimport",

@@ -9,8 +9,9 @@
  * fakes are new processes' worth of state, so an old demo database would only hold positions
  * they no longer know. It never reads AUTOIMPORT_DATABASE_URL or other storage settings.
  */
-import { makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
-import { serveFake } from "@autoimport/connector-kit/testing"
+import { acceptanceFake as googleFake, makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
+import { acceptanceFake as hubspotFake, makeHubSpotFake } from "@autoimport/connector-hubspot/fake"
+import { type AcceptanceFake, serveFake } from "@autoimport/connector-kit/testing"
 import { Store } from "@autoimport/core"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
@@ -19,7 +20,6 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Http from "./Http.js"
 import * as Imports from "./Imports.js"
@@ -28,53 +28,35 @@ import { Scheduler, syncUntilDone } from "./Scheduler.js"
 import * as Setup from "./Setup.js"
 import * as Views from "./Views.js"
 
-/** One connector's sandbox: its fake served on a local port, and example imports against it. */
+/**
+ * One connector's sandbox: its fake, seen through the kit's `AcceptanceFake` contract (handlers,
+ * settings for a served URL, a valid import config, ways to add and edit records), plus the
+ * settings the demo changes (larger pages, a brisk rate: the fakes have no quota to protect).
+ */
 export interface Sandbox {
   readonly package: string
   readonly connectorId: string
-  readonly start: Effect.Effect<StartedSandbox, never, Scope.Scope>
+  readonly make: () => AcceptanceFake
+  readonly settings: Record<string, unknown>
 }
 
-export interface StartedSandbox {
-  /** The connector's operator settings, pointing at the fake. */
-  readonly settings: unknown
-  /** Encoded import configs (as `imports create --config` takes them). */
-  readonly imports: ReadonlyArray<{ readonly name: string; readonly config: unknown; readonly list: string }>
-  /** Changes something in the fake, so the scheduled syncs have work; says what. */
-  readonly change: Effect.Effect<string>
+/** The sandboxes the demo starts; another connector's fake is one more line. */
+export const sandboxes: ReadonlyArray<Sandbox> = [
+  { package: "@autoimport/connector-google-contacts", connectorId: "google-contacts", make: () => googleFake(makeGoogleFake({ seed: 2026, size: 1_200, invalidEmailRatio: 0.04 })), settings: { pageSize: 100, requestsPerMinute: 600 } },
+  { package: "@autoimport/connector-hubspot", connectorId: "hubspot", make: () => hubspotFake(makeHubSpotFake({ seed: 2026, size: 900 })), settings: { pageSize: 100 } }
+]
+
+interface Started {
+  readonly sandbox: Sandbox
+  readonly fake: AcceptanceFake
+  readonly url: string
 }
 
-export const googleContacts: Sandbox = {
-  package: "@autoimport/connector-google-contacts",
-  connectorId: "google-contacts",
-  start: Effect.gen(function*() {
-    const fake = makeGoogleFake({ seed: 2026, size: 1_200, invalidEmailRatio: 0.04, missingEmailRatio: 0.03 })
-    const { url } = yield* serveFake(fake.handlers)
-    const credentials = {
-      clientId: fake.credentials.clientId,
-      clientSecret: Redacted.value(fake.credentials.clientSecret),
-      refreshToken: Redacted.value(fake.credentials.refreshToken)
-    }
-    let tick = 0
-    return {
-      // The fake has no quota to protect; a brisk rate keeps the first syncs short but visible.
-      settings: { ...fake.settings(url), requestsPerMinute: 600 },
-      imports: [
-        { name: "All my Google contacts", config: credentials, list: "Google Contacts" },
-        { name: "Google friends", config: { ...credentials, contactGroup: "friends" }, list: "Friends" }
-      ],
-      change: Effect.sync(() => {
-        tick++
-        const added = fake.dataset.add()
-        const edited = fake.dataset.edit(fake.dataset.resourceNameOf((tick * 37) % 1_200))
-        return `Google Contacts: added ${added.resourceName}, edited ${edited.resourceName}`
-      })
-    }
+const start = (sandbox: Sandbox): Effect.Effect<Started, never, Scope.Scope> =>
+  Effect.suspend(() => {
+    const fake = sandbox.make()
+    return Effect.map(serveFake(fake.handlers), ({ url }) => ({ sandbox, fake, url }))
   })
-}
-
-/** The sandboxes the demo starts; another connector's fake is one more entry. */
-export const sandboxes: ReadonlyArray<Sandbox> = [googleContacts]
 
 export interface DemoOptions {
   readonly cwd: string
@@ -96,17 +78,16 @@ export const run = (options: DemoOptions) =>
     yield* fs.makeDirectory(dataDir, { recursive: true, mode: 0o700 }).pipe(Effect.orDie)
     yield* Output.progress(`autoimport demo — a sandbox in ${path.relative(options.cwd, dataDir)}/ (started clean)`)
 
-    const started = yield* Effect.forEach(sandboxes, (sandbox) =>
-      Effect.map(sandbox.start, (s) => ({ ...s, package: sandbox.package, connectorId: sandbox.connectorId })))
+    const started = yield* Effect.forEach(sandboxes, start)
     const configFile = path.join(dataDir, "autoimport.config.json")
     yield* fs.writeFileString(configFile, JSON.stringify({
-      connectors: started.map((s) => ({ package: s.package, settings: s.settings })),
+      connectors: started.map(({ fake, sandbox, url }) => ({ package: sandbox.package, settings: { ...(fake.settings(url) as object), ...sandbox.settings } })),
       dataDir: ".",
       interval: "1m",
       jitter: "5s",
       pollInterval: "2s"
     }, null, 2) + "\n").pipe(Effect.orDie)
-    yield* Output.progress(`fake services: ${started.map((s) => `${s.package} at ${(s.settings as { baseUrl?: string }).baseUrl ?? "?"}`).join("; ")}`)
+    yield* Output.progress(`fake services: ${started.map(({ sandbox, url }) => `${sandbox.connectorId} at ${url}`).join(", ")}`)
 
     const env = Object.fromEntries(demoVariables.flatMap((name) => (options.env[name] === undefined ? [] : [[name, options.env[name]]])))
     const setup = yield* Setup.load({ cwd: options.cwd, configPath: Option.some(configFile), env })
@@ -114,14 +95,12 @@ export const run = (options: DemoOptions) =>
     yield* Effect.gen(function*() {
       const scheduler = yield* Scheduler
       const created = []
-      for (const sandbox of started) {
-        for (const example of sandbox.imports) {
-          const { connector } = yield* setup.connectors.get(sandbox.connectorId)
-          const config = yield* Imports.validate(connector, `demo import "${example.name}"`, example.config)
-          const imp = yield* Imports.create({ config, name: example.name, list: example.list })
-          created.push(imp)
-          yield* Output.progress(`created import ${imp.id} "${imp.name}" (${imp.connectorId}) → list "${example.list}"`)
-        }
+      for (const { fake, sandbox } of started) {
+        const { connector } = yield* setup.connectors.get(sandbox.connectorId)
+        const config = yield* Imports.validate(connector, `the ${connector.name} sandbox's import config`, fake.config())
+        const imp = yield* Imports.create({ config, name: `${connector.name} (sandbox)`, list: connector.name })
+        created.push(imp)
+        yield* Output.progress(`created import ${imp.id} "${imp.name}" → list "${connector.name}"`)
       }
       for (const imp of created) {
         yield* Output.progress(`syncing import ${imp.id} "${imp.name}" (batches of ${setup.config.batchCap}):`)
@@ -135,7 +114,12 @@ export const run = (options: DemoOptions) =>
       yield* summary(options, setup, configFile, created.map((i) => i.id))
       if (options.exitAfterSync) return
       yield* Output.progress("\nthe runner keeps syncing every minute, with a few changes in the fake services in between; Ctrl-C stops it")
-      const trickle = Effect.forEach(started, (s) => Effect.flatMap(s.change, (what) => Output.progress(`[sandbox] ${what}`))).pipe(
+      const trickle = Effect.forEach(started, ({ fake, sandbox }) =>
+        Effect.suspend(() => {
+          const added = fake.add(2).length
+          const edited = fake.edit(1).length
+          return Output.progress(`[sandbox] ${sandbox.connectorId}: ${added} records added, ${edited} edited`)
+        })).pipe(
         Effect.delay("25 seconds"),
         Effect.forever
       )
@@ -169,7 +153,7 @@ const summary = (options: DemoOptions, setup: Setup.SetupShape, configFile: stri
       "",
       "try next (in another terminal while the demo runs):",
       `  ${cli} imports list`,
-      `  ${cli} contacts --list Friends`,
+      `  ${cli} contacts --list '${lists[0]?.name ?? ""}' --limit 20`,
       `  ${cli} fields`,
       `  ${cli} runs ${importIds[0] ?? 1} --skips`,
       ...(invalid ? [`  ${cli} contacts --email '${invalid.email}'     # why is this one not here?`] : []),
