@@ -1,0 +1,7 @@
+/**
+ * `@autoimport/connector-shopify/fake`: a fake Shopify shop for tests, the acceptance suite,
+ * demos and benchmarks.
+ */
+export { type CustomerNode, Dataset, type DatasetOptions, ID_BASE } from "./Dataset.js"
+export { clientId, clientSecret, externalId, make, type Shop, type ShopEvent, type ShopOptions } from "./Shop.js"
+export { acceptanceFake, makeAcceptanceShop } from "./Acceptance.js"
