@@ -55,16 +55,16 @@ describe("a connector package installed from tarballs", () => {
   let work: string
   let tarballs: { readonly core: string; readonly kit: string; readonly connector: string }
 
-  beforeAll(() => {
+  beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "autoimport-packed-"))
     const started = Date.now()
     const source = path.join(work, "source", packageName)
-    scaffold(id, source, "Acme CRM")
-    tarballs = {
-      core: packWorkspacePackage("packages/core", work),
-      kit: packWorkspacePackage("packages/connector-kit", work),
-      connector: buildAndPackConnector(source, work)
-    }
+    const [core, kit, connector] = await Promise.all([
+      packWorkspacePackage("packages/core", work),
+      packWorkspacePackage("packages/connector-kit", work),
+      scaffold(id, source, "Acme CRM").then(() => buildAndPackConnector(source, work))
+    ])
+    tarballs = { core, kit, connector }
     console.log(`packed core, connector-kit and ${packageName} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }, 5 * minutes)
 
@@ -74,7 +74,7 @@ describe("a connector package installed from tarballs", () => {
 
   it("is loaded by package name from the working directory and syncs every contact from its fake", async () => {
     const operator = path.join(work, "operator")
-    const millis = installTarballs(operator, [tarballs.core, tarballs.kit, tarballs.connector])
+    const millis = await installTarballs(operator, [tarballs.core, tarballs.kit, tarballs.connector])
     console.log(`npm install of the three tarballs took ${(millis / 1000).toFixed(1)} s`)
     assert.isFalse(
       fs.existsSync(path.join(operator, "node_modules", "@autoimport", "store-sql")),
@@ -84,11 +84,11 @@ describe("a connector package installed from tarballs", () => {
     const fake = await serveFromDirectory<FakeInfo>(operator, serveScript(65))
     try {
       writeConfig(operator, { baseUrl: fake.info.url, pageSize: 7 })
-      const connectors = autoimportJson<ReadonlyArray<{ id: string; name: string; fields: ReadonlyArray<{ tag: string }> }>>(operator, ["connectors"])
+      const connectors = await autoimportJson<ReadonlyArray<{ id: string; name: string; fields: ReadonlyArray<{ tag: string }> }>>(operator, ["connectors"])
       assert.deepStrictEqual(connectors.map((c) => [c.id, c.name]), [[id, "Acme CRM"]])
       assert.deepStrictEqual(connectors[0]!.fields.map((f) => f.tag), ["ACME_CRM_COMPANY", "ACME_CRM_JOB_TITLE"])
 
-      const created = autoimportJson<{ id: string }>(operator, [
+      const created = await autoimportJson<{ id: string }>(operator, [
         "imports",
         "create",
         "--name",
@@ -97,7 +97,7 @@ describe("a connector package installed from tarballs", () => {
         JSON.stringify({ apiKey: fake.info.apiKey }),
         id
       ])
-      const runs = autoimportJson<ReadonlyArray<{ outcome: string; added: number }>>(operator, ["sync", created.id, "--until-done"])
+      const runs = await autoimportJson<ReadonlyArray<{ outcome: string; added: number }>>(operator, ["sync", created.id, "--until-done"])
       assert.isAbove(runs.length, 1, "a batch cap of 20 needs several batches for 65 contacts")
       assert.strictEqual(runs.at(-1)!.outcome, "caught-up")
 
@@ -106,7 +106,7 @@ describe("a connector package installed from tarballs", () => {
         return normalized !== undefined && Either.isRight(normalized) ? [normalized.right as string] : []
       }).sort()
       assert.isAbove(fake.info.emails.length, expected.length, "the fake holds contacts without a valid email too")
-      const listed = autoimportJson<{ contacts: ReadonlyArray<{ email: string; fields: Record<string, string> }> }>(operator, [
+      const listed = await autoimportJson<{ contacts: ReadonlyArray<{ email: string; fields: Record<string, string> }> }>(operator, [
         "contacts",
         "--limit",
         "1000"
@@ -118,28 +118,28 @@ describe("a connector package installed from tarballs", () => {
     }
   }, 10 * minutes)
 
-  it("built for an incompatible core, is refused at start with an error naming both versions (exit code 2)", () => {
+  it("built for an incompatible core, is refused at start with an error naming both versions (exit code 2)", async () => {
     // The same packages, as a future core 0.2 line would publish them.
-    const core = repack(tarballs.core, work, (manifest, dir) => {
+    const core = await repack(tarballs.core, work, (manifest, dir) => {
       manifest.version = "0.2.0"
       const version = path.join(dir, "dist", "Version.js")
       fs.writeFileSync(version, fs.readFileSync(version, "utf8").replace(`coreVersion = "0.1.0"`, `coreVersion = "0.2.0"`))
     })
-    const kit = repack(tarballs.kit, work, (manifest) => {
+    const kit = await repack(tarballs.kit, work, (manifest) => {
       manifest.version = "0.2.0"
       manifest.dependencies["@autoimport/core"] = "0.2.0"
     })
-    const connector = repack(tarballs.connector, work, (manifest) => {
+    const connector = await repack(tarballs.connector, work, (manifest) => {
       manifest.version = "0.2.0"
       manifest.peerDependencies["@autoimport/core"] = "^0.2.0"
       manifest.dependencies["@autoimport/connector-kit"] = "^0.2.0"
     })
     const operator = path.join(work, "operator-next")
-    const millis = installTarballs(operator, [core, kit, connector])
+    const millis = await installTarballs(operator, [core, kit, connector])
     console.log(`npm install of the core 0.2 tarballs took ${(millis / 1000).toFixed(1)} s`)
     writeConfig(operator, { baseUrl: "http://127.0.0.1:9" })
 
-    const result = autoimport(operator, ["connectors"])
+    const result = await autoimport(operator, ["connectors"])
     assert.strictEqual(result.status, 2, result.stderr)
     assert.include(result.stderr, `connector "${id}" (${packageName}) was built for @autoimport/core 0.2.0`)
     assert.include(result.stderr, "not compatible with this runner's core 0.1.0")
