@@ -73,6 +73,14 @@ describe("create-autoimport-connector: bad input exits with 2 and writes nothing
   })
 })
 
+it("create-autoimport-connector --help prints the usage and exits with 0", () => {
+  const cwd = tempDir()
+  const result = run(["--help"], cwd)
+  assert.strictEqual(result.status, 0)
+  assert.match(result.stdout, /^usage: create-autoimport-connector <id> \[--dir <path>\] \[--name "<Service Name>"\]/)
+  assert.deepStrictEqual(fs.readdirSync(cwd), [])
+})
+
 describe("create-autoimport-connector: a scaffolded package", () => {
   it("follows the connector package contract, with the repository's versions", () => {
     const manifest = packageJson({ id: "acme-crm", name: "Acme CRM" })

@@ -12,7 +12,7 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Http, Paging } from "@autoimport/connector-kit"
 import { defineConnector, type PullRequest } from "@autoimport/core/Connector"
-import { FieldDefinition, SourceContact } from "@autoimport/core/Domain"
+import { ExternalId, FieldDefinition, SourceContact } from "@autoimport/core/Domain"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -78,7 +78,7 @@ export const accountKey = (config: Config): string =>
 
 const toRecord = (contact: ApiContact) =>
   new SourceContact({
-    externalId: String(contact.id) as SourceContact["externalId"],
+    externalId: ExternalId.make(String(contact.id)),
     email: contact.email,
     firstName: contact.first_name ?? null,
     lastName: contact.last_name ?? null,
