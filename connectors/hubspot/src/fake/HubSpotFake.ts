@@ -1,10 +1,10 @@
 /**
- * A fake HubSpot portal as MSW handlers: the contacts search endpoint and the OAuth token
- * endpoint (api-notes/hubspot.md §7), over a seeded {@link Dataset}, with the kit's `Faults`.
+ * A fake HubSpot portal as MSW handlers: contacts search and list, and the OAuth token endpoint
+ * (api-notes/hubspot.md §7), over a seeded {@link Dataset}, with the kit's `Faults`.
  */
 import { Faults, Prng } from "@autoimport/connector-kit/testing"
 import { http, HttpResponse } from "msw"
-import { Dataset, type DatasetOptions, type FakeContact, lifecycleStages } from "./Dataset.js"
+import { Dataset, type DatasetOptions, type FakeContact } from "./Dataset.js"
 import { defaultProperties, parseSearch, render, search, SearchRejected } from "./Search.js"
 
 export interface HubSpotFakeOptions extends Partial<DatasetOptions> {
@@ -38,11 +38,6 @@ export interface HubSpotFakeOptions extends Partial<DatasetOptions> {
 
 const correlationId = (n: number) => `b4c2bed9-bf1f-48a3-949b-${String(n).padStart(12, "0")}`
 
-export interface TokenGrant {
-  readonly refreshToken: string
-  readonly accessToken: string
-}
-
 export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
   const dataset = new Dataset({
     missingEmailRatio: 0.04,
@@ -71,7 +66,6 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
       }
   const faults = new Faults({ errorBody })
   const issued = new Map<string, number>()
-  let tokens = 0
   let tokensIssued = 0
   /** Every search request body, for tests that check what the connector sends. */
   const searches: Array<unknown> = []
@@ -153,10 +147,9 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
       return HttpResponse.json({ error: "invalid_client", status: "BAD_CLIENT_ID", message: "missing or unknown client id" }, { status: 400 })
     }
     if (faults.refreshTokensRevoked || form.get("refresh_token") !== refreshToken) return revoked()
-    if (options.rotateRefreshTokens) refreshToken = `fake-refresh-token-${tokens + 1}`
-    const accessToken = `fake-access-${faults.accessTokenEpoch}-${++tokens}`
+    if (options.rotateRefreshTokens) refreshToken = `fake-refresh-token-${tokensIssued + 1}`
+    const accessToken = `fake-access-${faults.accessTokenEpoch}-${++tokensIssued}`
     issued.set(accessToken, faults.accessTokenEpoch)
-    tokensIssued++
     // Not `faults.json`: a malformed-body fault is meant for the search answer it is armed for.
     return HttpResponse.json(
       camelCase
@@ -276,5 +269,3 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
 }
 
 export type HubSpotFake = ReturnType<typeof makeHubSpotFake>
-
-export { lifecycleStages }
