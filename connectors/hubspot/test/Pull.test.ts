@@ -132,17 +132,23 @@ layer(layerPull)("HubSpot pull", (it) => {
       })
     }))
 
-  it.scoped("requests stay within HubSpot's limits: one filter group of at most 3 filters, pages of at most 200", () =>
+  it.scoped("requests stay within HubSpot's limits: one filter group of at most 3 filters, one sort", () =>
     Effect.gen(function*() {
-      const { fake, settings } = yield* serve({ seed: 9, size: 300, sameTimestamp: 30 })
-      yield* pull({ settings: { ...settings, pageSize: 200, indexLagSeconds: 60 }, config: oauthConfig(fake, { lifecycleStages: ["lead"] }) })
-      assert.isAbove(fake.searches.length, 0)
-      for (const body of fake.searches as Array<any>) {
+      const { fake, settings } = yield* serve({ seed: 9, size: 300, sameTimestamp: 120 })
+      yield* TestClock.setTime(fake.dataset.now + 120_000)
+      const stages = ["lead", "subscriber"]
+      const { records } = yield* pull({ settings: { ...settings, indexLagSeconds: 60 }, config: oauthConfig(fake, { lifecycleStages: stages }) })
+      assert.strictEqual(records.length, fake.contacts(stages).length)
+      const bodies = fake.searches as Array<any>
+      for (const body of bodies) {
         assert.strictEqual(body.filterGroups.length, 1)
         assert.isAtMost(body.filterGroups[0].filters.length, 3)
-        assert.isAtMost(body.limit, 200)
         assert.strictEqual(body.sorts.length, 1)
       }
+      // Both kinds of search were needed: the time window (with the index-lag bound) and by id.
+      const operators = bodies.map((body) => body.filterGroups[0].filters.map((f: any) => f.operator).join(" "))
+      assert.include(operators, "GTE LTE IN")
+      assert.include(operators, "EQ GT IN")
     }))
 
   it.scoped("index lag: with a lag window, changes that reach the search index out of order are not skipped", () =>
