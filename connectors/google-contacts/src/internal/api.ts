@@ -1,47 +1,46 @@
 /**
  * People API v1 response shapes (api-notes/google-contacts.md §1, §5, §6), as far as the
- * importer reads them. Lenient on purpose: every field Google may leave out is optional, absent
- * lists are empty, unknown fields are ignored (decoding uses `onExcessProperty: "ignore"`).
+ * importer reads them. Lenient on purpose: every field Google may leave out is optional, and
+ * unknown fields are ignored (decoding uses `onExcessProperty: "ignore"`).
  */
 import * as Schema from "effect/Schema"
 
-const optionalList = <A, I, R>(item: Schema.Schema<A, I, R>) =>
-  Schema.optionalWith(Schema.Array(item), { default: () => [] })
+/**
+ * Person-level lists stay `undefined` when absent (read with `?? []`): a default is a
+ * transformation, and those made decoding a page four times slower.
+ */
+const optionalList = <A, I, R>(item: Schema.Schema<A, I, R>) => Schema.optional(Schema.Array(item))
 
-export const FieldMetadata = Schema.Struct({
-  primary: Schema.optional(Schema.Boolean),
-  sourcePrimary: Schema.optional(Schema.Boolean),
-  source: Schema.optional(Schema.Struct({ type: Schema.optional(Schema.String), id: Schema.optional(Schema.String) }))
-})
+const listOrEmpty = <A, I, R>(item: Schema.Schema<A, I, R>) => Schema.optionalWith(Schema.Array(item), { default: () => [] })
+
+/**
+ * Only what the mapping reads is declared: decoding cost grows with declared fields (a page is a
+ * thousand people with a dozen items each), and undeclared ones are ignored anyway.
+ */
+export const FieldMetadata = Schema.Struct({ primary: Schema.optional(Schema.Boolean) })
 
 const field = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
   Schema.Struct({ metadata: Schema.optional(FieldMetadata), ...fields })
 
-export const Name = field({
-  displayName: Schema.optional(Schema.String),
-  givenName: Schema.optional(Schema.String),
-  familyName: Schema.optional(Schema.String)
-})
+export const Name = field({ givenName: Schema.optional(Schema.String), familyName: Schema.optional(Schema.String) })
 
-export const EmailAddress = field({ value: Schema.optional(Schema.String), type: Schema.optional(Schema.String) })
+export const EmailAddress = field({ value: Schema.optional(Schema.String) })
 
-export const PhoneNumber = field({ value: Schema.optional(Schema.String), canonicalForm: Schema.optional(Schema.String) })
+export const PhoneNumber = field({ value: Schema.optional(Schema.String) })
 
 export const Organization = field({
   name: Schema.optional(Schema.String),
   title: Schema.optional(Schema.String),
-  department: Schema.optional(Schema.String),
-  current: Schema.optional(Schema.Boolean)
+  department: Schema.optional(Schema.String)
 })
 
 export const Address = field({
   formattedValue: Schema.optional(Schema.String),
   city: Schema.optional(Schema.String),
-  country: Schema.optional(Schema.String),
-  countryCode: Schema.optional(Schema.String)
+  country: Schema.optional(Schema.String)
 })
 
-export const Biography = field({ value: Schema.optional(Schema.String), contentType: Schema.optional(Schema.String) })
+export const Biography = field({ value: Schema.optional(Schema.String) })
 
 export const Birthday = field({
   date: Schema.optional(Schema.Struct({
@@ -52,31 +51,19 @@ export const Birthday = field({
   text: Schema.optional(Schema.String)
 })
 
-export const Membership = field({
+export const Membership = Schema.Struct({
   contactGroupMembership: Schema.optional(Schema.Struct({
     contactGroupId: Schema.optional(Schema.String),
     contactGroupResourceName: Schema.optional(Schema.String)
   }))
 })
 
-export const Source = Schema.Struct({
-  type: Schema.optional(Schema.String),
-  id: Schema.optional(Schema.String),
-  updateTime: Schema.optional(Schema.String)
-})
-
 export const Person = Schema.Struct({
   resourceName: Schema.NonEmptyString,
-  etag: Schema.optional(Schema.String),
-  metadata: Schema.optionalWith(
-    Schema.Struct({
-      sources: optionalList(Source),
-      previousResourceNames: optionalList(Schema.NonEmptyString),
-      deleted: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-      objectType: Schema.optional(Schema.String)
-    }),
-    { default: () => ({ sources: [], previousResourceNames: [], deleted: false }) }
-  ),
+  metadata: Schema.optional(Schema.Struct({
+    previousResourceNames: optionalList(Schema.NonEmptyString),
+    deleted: Schema.optional(Schema.Boolean)
+  })),
   names: optionalList(Name),
   emailAddresses: optionalList(EmailAddress),
   phoneNumbers: optionalList(PhoneNumber),
@@ -90,11 +77,9 @@ export type Person = typeof Person.Type
 
 /** `people.connections.list`; `connections` is omitted when empty. */
 export const ListConnectionsResponse = Schema.Struct({
-  connections: optionalList(Person),
+  connections: listOrEmpty(Person),
   nextPageToken: Schema.optional(Schema.String),
-  nextSyncToken: Schema.optional(Schema.String),
-  totalItems: Schema.optional(Schema.Number),
-  totalPeople: Schema.optional(Schema.Number)
+  nextSyncToken: Schema.optional(Schema.String)
 })
 export type ListConnectionsResponse = typeof ListConnectionsResponse.Type
 
@@ -113,7 +98,7 @@ export const ErrorEnvelope = Schema.Struct({
     code: Schema.Number,
     message: Schema.String,
     status: Schema.optional(Schema.String),
-    details: optionalList(Schema.Struct({ "@type": Schema.optional(Schema.String), reason: Schema.optional(Schema.String) }))
+    details: listOrEmpty(Schema.Struct({ "@type": Schema.optional(Schema.String), reason: Schema.optional(Schema.String) }))
   })
 })
 export type ErrorEnvelope = typeof ErrorEnvelope.Type

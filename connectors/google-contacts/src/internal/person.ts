@@ -19,8 +19,8 @@ export const fields = [
 
 /** Items of a field come from several sources in no order; exactly one is marked primary. */
 const primary = <A extends { readonly metadata?: { readonly primary?: boolean | undefined } | undefined }>(
-  items: ReadonlyArray<A>
-): A | undefined => items.find((item) => item.metadata?.primary === true) ?? items[0]
+  items: ReadonlyArray<A> | undefined
+): A | undefined => items === undefined ? undefined : items.find((item) => item.metadata?.primary === true) ?? items[0]
 
 const text = (value: string | undefined): string | null => (value === undefined || value.trim() === "" ? null : value)
 
@@ -44,7 +44,7 @@ export const groupResourceName = (group: string): string =>
   group.startsWith("contactGroups/") ? group : `contactGroups/${group}`
 
 const isMember = (person: Person, groupName: string): boolean =>
-  person.memberships.some((m) => {
+  (person.memberships ?? []).some((m) => {
     const membership = m.contactGroupMembership
     return membership?.contactGroupResourceName === groupName ||
       (membership?.contactGroupId !== undefined && groupResourceName(membership.contactGroupId) === groupName)
@@ -56,12 +56,12 @@ const isMember = (person: Person, groupName: string): boolean =>
  */
 export const toRecord = (person: Person, group: string | undefined): Option.Option<SourceRecord> => {
   const externalId = ExternalId.make(person.resourceName)
-  if (person.metadata.deleted) return Option.some(new SourceDeletion({ externalId }))
+  if (person.metadata?.deleted === true) return Option.some(new SourceDeletion({ externalId }))
   if (group !== undefined && !isMember(person, group)) return Option.none()
   const name = primary(person.names)
   const organization = primary(person.organizations)
   const address = primary(person.addresses)
-  const previous = person.metadata.previousResourceNames.map((id) => ExternalId.make(id))
+  const previous = (person.metadata?.previousResourceNames ?? []).map((id) => ExternalId.make(id))
   return Option.some(
     new SourceContact({
       externalId,
