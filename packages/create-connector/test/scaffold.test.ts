@@ -1,5 +1,5 @@
 import { isConnector } from "@autoimport/core/Connector"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { execFileSync, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
@@ -17,7 +17,15 @@ const run = (args: ReadonlyArray<string>, cwd = os.tmpdir()) => {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "create-connector-"))
+const tempDirs: Array<string> = []
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "create-connector-"))
+  tempDirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true })
+})
 
 const allFiles = (dir: string, prefix = ""): Array<string> =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
