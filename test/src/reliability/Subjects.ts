@@ -4,7 +4,7 @@
  * the latest source values to compare field by field.
  */
 import googleContacts from "@autoimport/connector-google-contacts"
-import { acceptanceFake as googleAcceptance, makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
+import { acceptanceFake as googleAcceptance, type GoogleFake, makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
 import type { AcceptanceFake, Faults } from "@autoimport/connector-kit/testing"
 import type { AnyConnector } from "@autoimport/core/Connector"
 
@@ -95,66 +95,70 @@ const fromAcceptance = (fake: AcceptanceFake): Pick<Source, "handlers" | "faults
   }
 })
 
+/** A served Google fake as a {@link Source} (also for the process suites, which make their own fake). */
+export const googleSource = (fake: GoogleFake): Source => {
+  const acceptance = googleAcceptance(fake)
+  const generic = fromAcceptance(acceptance)
+  let added = 0
+  return {
+    ...generic,
+    settings: (url, pageSize) => ({ ...fake.settings(url), pageSize, requestsPerMinute: 60_000 }),
+    records: () =>
+      [...fake.expected()].map((r) => ({
+        externalId: r.externalId,
+        email: r.email,
+        values: { firstName: r.firstName ?? null, lastName: r.lastName ?? null, phone: r.phone ?? null, fields: r.fields }
+      })),
+    mutate: (mutation, pick) => {
+      const people = [...fake.dataset.people()]
+      const person = people.length === 0 ? undefined : people[pick % people.length]!
+      switch (mutation) {
+        case "edit-everything":
+          if (person) fake.dataset.edit(person.resourceName)
+          return
+        case "add-duplicate":
+          if (person?.email) fake.dataset.add({ email: `  ${person.email.toUpperCase()} ` })
+          return
+        case "add-invalid":
+          fake.dataset.add({ email: `invalid ${++added}@@example.com` })
+          return
+        case "add-missing":
+          fake.dataset.add({ email: null })
+          return
+        case "rekey":
+          if (person) fake.dataset.rekey(person.resourceName)
+          return
+        case "remove":
+          if (person) fake.dataset.remove(person.resourceName)
+          return
+        default:
+          generic.generic(mutation)
+      }
+    },
+    secrets: () => {
+      const config = acceptance.config() as Record<string, string>
+      // Access tokens are `ya29.fake-<seed>-<n>`; every one issued so far (at most one per token request).
+      const seed = /^fake-secret-(\d+)$/.exec(config["clientSecret"]!)?.[1]
+      const issued = Array.from({ length: fake.counts.token }, (_, i) => `ya29.fake-${seed}-${i + 1}`)
+      return [config["clientSecret"]!, config["refreshToken"]!, ...issued]
+    }
+  }
+}
+
 export const google: Subject = {
   name: "Google Contacts",
   connector: googleContacts,
   maxPageSize: 1000,
   mutations: ["add", "add-same-time", "edit", "edit-everything", "add-duplicate", "add-invalid", "add-missing", "remove", "rekey"],
-  make: (shape) => {
-    const fake = makeGoogleFake({
+  make: (shape) =>
+    googleSource(makeGoogleFake({
       seed: shape.seed,
       size: shape.size,
       missingEmailRatio: shape.missingEmailRatio,
       invalidEmailRatio: shape.invalidEmailRatio,
       duplicateEmailRatio: shape.duplicateEmailRatio,
       sameUpdateTimeRun: shape.sameTimeRun
-    })
-    const acceptance = googleAcceptance(fake)
-    const generic = fromAcceptance(acceptance)
-    let added = 0
-    const live = () => [...fake.dataset.people()]
-    return {
-      ...generic,
-      settings: (url, pageSize) => ({ ...fake.settings(url), pageSize, requestsPerMinute: 60_000 }),
-      records: () =>
-        [...fake.expected()].map((r) => ({
-          externalId: r.externalId,
-          email: r.email,
-          values: { firstName: r.firstName ?? null, lastName: r.lastName ?? null, phone: r.phone ?? null, fields: r.fields }
-        })),
-      mutate: (mutation, pick) => {
-        const people = live()
-        const person = people.length === 0 ? undefined : people[pick % people.length]!
-        switch (mutation) {
-          case "edit-everything":
-            if (person) fake.dataset.edit(person.resourceName)
-            return
-          case "add-duplicate":
-            if (person?.email) fake.dataset.add({ email: `  ${person.email.toUpperCase()} ` })
-            return
-          case "add-invalid":
-            fake.dataset.add({ email: `invalid ${++added}@@example.com` })
-            return
-          case "add-missing":
-            fake.dataset.add({ email: null })
-            return
-          case "rekey":
-            if (person) fake.dataset.rekey(person.resourceName)
-            return
-          case "remove":
-            if (person) fake.dataset.remove(person.resourceName)
-            return
-          default:
-            generic.generic(mutation)
-        }
-      },
-      secrets: () => {
-        const issued = Array.from({ length: fake.counts.token }, (_, i) => `ya29.fake-${shape.seed}-${i + 1}`)
-        const config = acceptance.config() as Record<string, string>
-        return [config["clientSecret"]!, config["refreshToken"]!, ...issued]
-      }
-    }
-  }
+    }))
 }
 
 export const subjects: ReadonlyArray<Subject> = [google]
