@@ -12,6 +12,8 @@ import * as Fake from "../src/fake/index.js"
 
 export { layerPull }
 
+let shops = 0
+
 /** A shop served on a loopback port, and the connector's settings and config for it. */
 export const setup = (
   options: Fake.ShopOptions,
@@ -29,7 +31,8 @@ export const setup = (
       ...overrides.settings
     })
     const config = Schema.decodeUnknownSync(Config)({
-      shop: "test-shop.myshopify.com",
+      // A shop of its own per test: the rate limiter is shared by the tests of a file.
+      shop: `test-shop-${++shops}.myshopify.com`,
       clientId: Fake.clientId,
       clientSecret: Fake.clientSecret,
       refreshToken: shop.grant(),

@@ -23,7 +23,9 @@ export const acceptanceFake = (shop: Shop.Shop): AcceptanceFake => {
       Array.from(shop.customers(), (customer) => ({ externalId: customer.id, email: customer.defaultEmailAddress?.emailAddress ?? null })),
     add: (count, options) => ids(shop.dataset.add(count, options)),
     edit: (count) => {
-      const picked = shop.dataset.pick(count, picks++)
+      // An edit must show as exactly one updated contact: not a customer skipped for its
+      // email, nor one sharing its contact with another customer.
+      const picked = shop.dataset.pick(count, picks++, (index) => shop.dataset.ownsEmail(index))
       shop.dataset.edit(picked)
       return ids(picked)
     },

@@ -146,16 +146,26 @@ export class Dataset {
     for (const index of indexes) this.deleted.add(index)
   }
 
-  /** `count` live customers picked deterministically from the `n`-th pick on. */
-  pick(count: number, n: number): ReadonlyArray<number> {
+  /**
+   * `count` live customers picked deterministically (the `n`-th pick of the dataset), only
+   * those `where` holds for: e.g. {@link ownsEmail}, for edits that must show as updates.
+   */
+  pick(count: number, n: number, where: (index: number) => boolean = () => true): ReadonlyArray<number> {
     const prng = Prng.derive(this.seed ^ 0x5eed, n)
     const picked = new Set<number>()
     const total = this.size + this.added
     for (let tries = 0; picked.size < Math.min(count, this.count) && tries < 100 * count + total; tries++) {
       const index = prng.int(total)
-      if (this.exists(index)) picked.add(index)
+      if (this.exists(index) && where(index)) picked.add(index)
     }
     return [...picked]
+  }
+
+  /** Whether the customer's email is valid and no other customer has it (up to case and spaces). */
+  ownsEmail(index: number): boolean {
+    const email = this.validEmail(index)
+    const holds = (i: number) => this.exists(i) && this.customer(i).defaultEmailAddress?.emailAddress?.trim().toLowerCase() === email
+    return this.customer(index).defaultEmailAddress?.emailAddress === email && !holds(index + 1)
   }
 
   private tick(same: boolean): number {

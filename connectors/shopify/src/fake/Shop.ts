@@ -57,10 +57,15 @@ export interface Shop {
   readonly customers: () => Iterable<CustomerNode>
 }
 
+/**
+ * One installation's refresh tokens. `current` is the last one used (or the granted one);
+ * `pending` were issued by refreshes but not used yet. All of them are valid until one of the
+ * pending ones is used: then it becomes current and every other one dies ("the previous refresh
+ * token stays valid until the new one is first used", api-notes §2).
+ */
 interface Chain {
-  /** Refresh tokens in issue order; the last is the newest. */
-  readonly tokens: Array<string>
-  newestUsed: boolean
+  current: string
+  pending: Set<string>
 }
 
 const graphqlError = (message: string, code: string, extra: Record<string, unknown> = {}) => ({
@@ -96,29 +101,34 @@ export const make = (options: ShopOptions): Shop => {
 
   // --- tokens ------------------------------------------------------------------------------
   let issued = 0
+  /** Every live refresh token, with its installation. */
   const chains = new Map<string, Chain>()
   const accessTokens = new Map<string, { readonly epoch: number; readonly expiresAt: number | undefined }>()
   const codes = new Set<string>()
-  const newRefreshToken = (chain: Chain) => {
-    const token = `shprt_${++issued}`
-    chain.tokens.push(token)
-    chain.newestUsed = false
-    chains.set(token, chain)
-    return token
-  }
+  const newRefreshToken = () => `shprt_${++issued}`
   const newAccessToken = (expiring: boolean) => {
     const token = `shpat_${++issued}`
     accessTokens.set(token, { epoch: faults.accessTokenEpoch, expiresAt: expiring ? now() + accessTokenSeconds * 1000 : undefined })
     return token
   }
-  const grant = () => newRefreshToken({ tokens: [], newestUsed: false })
-  /** The newest token of its chain, or the one before while the newest is unused. */
-  const usable = (token: string) => {
-    const chain = chains.get(token)
-    if (chain === undefined) return undefined
-    const at = chain.tokens.indexOf(token)
-    const newest = chain.tokens.length - 1
-    return at === newest || (at === newest - 1 && !chain.newestUsed) ? chain : undefined
+  const grant = () => {
+    const token = newRefreshToken()
+    chains.set(token, { current: token, pending: new Set() })
+    return token
+  }
+  /** Uses a refresh token: its chain's next refresh token, or undefined when it is dead. */
+  const rotate = (presented: string): string | undefined => {
+    const chain = chains.get(presented)
+    if (chain === undefined || (presented !== chain.current && !chain.pending.has(presented))) return undefined
+    if (presented !== chain.current) {
+      for (const dead of [chain.current, ...chain.pending]) if (dead !== presented) chains.delete(dead)
+      chain.current = presented
+      chain.pending.clear()
+    }
+    const next = newRefreshToken()
+    chain.pending.add(next)
+    chains.set(next, chain)
+    return next
   }
   const tokenError = (status: number, error: string, description: string) =>
     HttpResponse.json({ error, error_description: description }, { status })
@@ -133,12 +143,8 @@ export const make = (options: ShopOptions): Shop => {
     }
     if (params["grant_type"] === "refresh_token") {
       const presented = params["refresh_token"] ?? ""
-      const chain = usable(presented)
-      if (faults.refreshTokensRevoked || chain === undefined) {
-        return tokenError(400, "invalid_grant", "The refresh token is invalid, expired or revoked.")
-      }
-      if (presented === chain.tokens[chain.tokens.length - 1]) chain.newestUsed = true
-      const rotatedTo = newRefreshToken(chain)
+      const rotatedTo = faults.refreshTokensRevoked ? undefined : rotate(presented)
+      if (rotatedTo === undefined) return tokenError(400, "invalid_grant", "The refresh token is invalid, expired or revoked.")
       events.push({ _tag: "Refresh", refreshToken: presented, rotatedTo })
       return HttpResponse.json({
         access_token: newAccessToken(true),
