@@ -83,8 +83,8 @@ export interface Sandbox {
   /** The database as the test opens it (SQLite file or Postgres URL). */
   readonly database: string
   readonly credentialsKey: string
-  /** Creates the import through the CLI; returns its id. */
-  readonly createImport: Effect.Effect<ImportId>
+  /** Creates an import through the CLI (with extra config, e.g. a contact group); returns its id. */
+  readonly createImport: (extra?: Readonly<Record<string, unknown>>) => Effect.Effect<ImportId>
   /** The store the runners write, opened by the test (closed with the scope). */
   readonly openStore: Effect.Effect<{ readonly store: StoreShape; readonly sql: SqlClient.SqlClient }, never, Scope.Scope>
 }
@@ -111,10 +111,6 @@ export const sandbox = (dialect: Dialect, options: SandboxOptions): Effect.Effec
         }]
       })
     )
-    writeFileSync(
-      path.join(cwd, "import.json"),
-      JSON.stringify({ clientId: fake.credentials.clientId, clientSecret: Redacted.value(fake.credentials.clientSecret), refreshToken: fake.refreshToken() })
-    )
     const credentialsKey = randomBytes(32).toString("base64")
     const database = dialect === "postgres" ? yield* pgTestUrl : path.join(cwd, "autoimport.db")
     const env = {
@@ -126,8 +122,18 @@ export const sandbox = (dialect: Dialect, options: SandboxOptions): Effect.Effec
       AUTOIMPORT_POLL_INTERVAL: "200ms",
       AUTOIMPORT_HTTP_PORT: "0"
     }
-    const createImport = Effect.flatMap(run(["imports", "create", googleContacts.id, "--name", "crash test", "--config", "@import.json", "--json"], cwd, env), (r) =>
-      r.code === 0 ? Effect.succeed(JSON.parse(r.stdout).id as ImportId) : Effect.dieMessage(`imports create exited ${r.code}: ${r.stderr}`))
+    const config = { clientId: fake.credentials.clientId, clientSecret: Redacted.value(fake.credentials.clientSecret), refreshToken: fake.refreshToken() }
+    let imports = 0
+    // Credentials go in a file (`--config @file`), as a user would pass them, never on the command line.
+    const createImport = (extra: Readonly<Record<string, unknown>> = {}) =>
+      Effect.flatMap(
+        Effect.suspend(() => {
+          const file = `import-${++imports}.json`
+          writeFileSync(path.join(cwd, file), JSON.stringify({ ...config, ...extra }))
+          return run(["imports", "create", googleContacts.id, "--name", `import ${imports}`, "--config", `@${file}`, "--json"], cwd, env)
+        }),
+        (r) => (r.code === 0 ? Effect.succeed(JSON.parse(r.stdout).id as ImportId) : Effect.dieMessage(`imports create exited ${r.code}: ${r.stderr}`))
+      )
     const openStore = Effect.gen(function*() {
       const key = Redacted.make(new Uint8Array(Buffer.from(credentialsKey, "base64")))
       const layer = dialect === "postgres"

@@ -95,6 +95,14 @@ const fromAcceptance = (fake: AcceptanceFake): Pick<Source, "handlers" | "faults
   }
 })
 
+/** The Google fake's live people (in a contact group, if given) as source records with their values. */
+export const googleRecords = (fake: GoogleFake, criteria: { readonly contactGroup?: string } = {}): ReadonlyArray<SourceRecord> =>
+  [...fake.expected(criteria)].map((r) => ({
+    externalId: r.externalId,
+    email: r.email,
+    values: { firstName: r.firstName ?? null, lastName: r.lastName ?? null, phone: r.phone ?? null, fields: r.fields }
+  }))
+
 /** A served Google fake as a {@link Source} (also for the process suites, which make their own fake). */
 export const googleSource = (fake: GoogleFake): Source => {
   const acceptance = googleAcceptance(fake)
@@ -103,12 +111,7 @@ export const googleSource = (fake: GoogleFake): Source => {
   return {
     ...generic,
     settings: (url, pageSize) => ({ ...fake.settings(url), pageSize, requestsPerMinute: 60_000 }),
-    records: () =>
-      [...fake.expected()].map((r) => ({
-        externalId: r.externalId,
-        email: r.email,
-        values: { firstName: r.firstName ?? null, lastName: r.lastName ?? null, phone: r.phone ?? null, fields: r.fields }
-      })),
+    records: () => googleRecords(fake),
     mutate: (mutation, pick) => {
       const people = [...fake.dataset.people()]
       const person = people.length === 0 ? undefined : people[pick % people.length]!

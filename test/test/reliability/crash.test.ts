@@ -40,7 +40,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
           batchCap: 500
         })
         const source = googleSource(s.fake)
-        const importId = yield* s.createImport
+        const importId = yield* s.createImport()
         const { store } = yield* s.openStore
         const seen: Array<SourceRecord> = [...source.records()]
 
