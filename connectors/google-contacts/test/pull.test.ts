@@ -1,5 +1,5 @@
 import { Http } from "@autoimport/connector-kit"
-import { layerPull, serveFake } from "@autoimport/connector-kit/testing"
+import { driveClock, layerPull, serveFake } from "@autoimport/connector-kit/testing"
 import type { SourceContact, SourceRecord } from "@autoimport/core/Domain"
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -9,6 +9,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Chunk from "effect/Chunk"
+import * as TestClock from "effect/TestClock"
 import { accountKey, type Config, type Cursor, GoogleContacts, Settings } from "../src/index.js"
 import { makeGoogleFake } from "../src/fake/index.js"
 import { caughtUp, lastCursor, pullPages, records, settingsFor } from "./helpers.js"
@@ -204,6 +205,20 @@ layer(layerPull)("Google Contacts pull", (it) => {
       fake.faults.rateLimitNext(1, 3600)
       const long = yield* Effect.flip(pullPages(fake, url).pipe(fast))
       assert.deepStrictEqual(long._tag === "RateLimited" && long.retryAfterMillis, 3_600_000)
+    }))
+
+  it.scoped("requests draw from the account's budget (requestsPerMinute), waiting on the clock", () =>
+    Effect.gen(function*() {
+      const fake = makeGoogleFake({ seed: 24, size: 100 })
+      const { url } = yield* serveFake(fake.handlers)
+      const settings = Schema.decodeSync(Settings)({ ...fake.settings(url), pageSize: 10, requestsPerMinute: 60 })
+      const pull = GoogleContacts.pull({ settings, config: fake.credentials, cursor: Option.none(), budget: 1000, saveConfig: () => Effect.void })
+      const pages = yield* driveClock(Stream.runCollect(pull))
+      assert.strictEqual(Chunk.size(pages), 10)
+      // 60/min = a burst of 6, then one request per second: the last 4 pages wait about 4 s.
+      const elapsed = yield* TestClock.currentTimeMillis
+      assert.isAtLeast(elapsed, 3_900)
+      assert.isBelow(elapsed, 6_000)
     }))
 
   it.scoped("a truncated or reshaped body is MalformedResponse", () =>
