@@ -113,6 +113,8 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
       auth,
       rateLimit: {
         key: accountKey(config),
+        // Google counts per minute; a burst of a tenth of that keeps a sync from spending the
+        // whole minute's quota in its first second while other imports of the account wait.
         policy: { capacity: Math.max(1, Math.ceil(settings.requestsPerMinute / 10)), refillPerSecond: settings.requestsPerMinute / 60 }
       },
       unexpectedStatus: (failure) => googleError(failure, group)
