@@ -14,7 +14,7 @@ import * as TestClock from "effect/TestClock"
 import { http, HttpResponse } from "msw"
 import { Http } from "../src/index.js"
 import { Faults, layerPull, serveFake } from "../src/testing/index.js"
-import { until } from "./helpers.js"
+import { nextWakeUp, until } from "./helpers.js"
 
 const Thing = Schema.Struct({ items: Schema.Array(Schema.Struct({ id: Schema.Number })) })
 const policy = { capacity: 100, refillPerSecond: 100 }
@@ -70,8 +70,8 @@ layer(layerPull)("Http.make", (it) => {
       const { client, faults } = yield* setup()
       faults.rateLimitNext(1, 5)
       const fiber = yield* Effect.fork(getThings(client).pipe(Effect.provideService(Http.RetrySchedule, Schedule.recurs(1))))
-      yield* until(() => faults.requests === 1)
-      yield* Effect.yieldNow()
+      const wake = yield* nextWakeUp(5_000)
+      assert.strictEqual(wake, 5_000, "the retry waits for the account's pause")
       yield* TestClock.adjust("4 seconds")
       assert.strictEqual(faults.requests, 1, "no retry before the Retry-After")
       yield* TestClock.adjust("1 second")
@@ -110,15 +110,21 @@ layer(layerPull)("Http.make", (it) => {
       const { client, faults } = yield* setup()
       faults.failNext(10, 503)
       const fiber = yield* Effect.fork(getThings(client))
-      // Backoff 0.5, 1, 2, 4 s (each ±20 % jitter): still retrying after 5 s, done by 12 s.
-      for (let second = 1; second <= 12; second++) {
-        yield* TestClock.adjust("1 second")
-        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 15)))
-        if (second === 5) assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "still backing off at 5 s")
+      const delays: Array<number> = []
+      for (let retry = 0; retry < 4; retry++) {
+        const now = yield* TestClock.currentTimeMillis
+        const wake = yield* nextWakeUp(10_000)
+        delays.push(wake - now)
+        yield* TestClock.setTime(wake)
       }
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "ServiceUnavailable")
       assert.strictEqual(faults.requests, 5)
+      // Exponential from 500 ms with ±20 % jitter.
+      ;[500, 1_000, 2_000, 4_000].forEach((base, i) => {
+        assert.isAtLeast(delays[i]!, base * 0.8, `delay ${i}`)
+        assert.isAtMost(delays[i]!, base * 1.2, `delay ${i}`)
+      })
     }))
 
   it.scoped("a request without an answer times out and is retried", () =>
