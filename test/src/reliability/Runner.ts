@@ -83,6 +83,10 @@ export interface Sandbox {
   /** The database as the test opens it (SQLite file or Postgres URL). */
   readonly database: string
   readonly credentialsKey: string
+  /** Runs a CLI command with the sandbox's environment (plus `env`); its output joins the transcript. */
+  readonly cli: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => Effect.Effect<Result>
+  /** Everything the sandbox's processes printed (stdout and stderr), for the secrets check. */
+  readonly transcript: Array<string>
   /** Creates an import through the CLI (with extra config, e.g. a contact group); returns its id. */
   readonly createImport: (extra?: Readonly<Record<string, unknown>>) => Effect.Effect<ImportId>
   /** The store the runners write, opened by the test (closed with the scope). */
@@ -123,6 +127,9 @@ export const sandbox = (dialect: Dialect, options: SandboxOptions): Effect.Effec
       AUTOIMPORT_HTTP_PORT: "0"
     }
     const config = { clientId: fake.credentials.clientId, clientSecret: Redacted.value(fake.credentials.clientSecret), refreshToken: fake.refreshToken() }
+    const transcript: Array<string> = []
+    const cli = (args: ReadonlyArray<string>, extra: Readonly<Record<string, string>> = {}) =>
+      Effect.tap(run(args, cwd, { ...env, ...extra }), (r) => void transcript.push(r.stdout, r.stderr))
     let imports = 0
     // Credentials go in a file (`--config @file`), as a user would pass them, never on the command line.
     const createImport = (extra: Readonly<Record<string, unknown>> = {}) =>
@@ -130,7 +137,7 @@ export const sandbox = (dialect: Dialect, options: SandboxOptions): Effect.Effec
         Effect.suspend(() => {
           const file = `import-${++imports}.json`
           writeFileSync(path.join(cwd, file), JSON.stringify({ ...config, ...extra }))
-          return run(["imports", "create", googleContacts.id, "--name", `import ${imports}`, "--config", `@${file}`, "--json"], cwd, env)
+          return cli(["imports", "create", googleContacts.id, "--name", `import ${imports}`, "--config", `@${file}`, "--json"])
         }),
         (r) => (r.code === 0 ? Effect.succeed(JSON.parse(r.stdout).id as ImportId) : Effect.dieMessage(`imports create exited ${r.code}: ${r.stderr}`))
       )
@@ -142,7 +149,7 @@ export const sandbox = (dialect: Dialect, options: SandboxOptions): Effect.Effec
       const context = yield* Layer.build(Layer.orDie(layer))
       return { store: Context.get(context, Store), sql: Context.get(context, SqlClient.SqlClient) }
     })
-    return { cwd, fake, env, dialect, database, credentialsKey, createImport, openStore }
+    return { cwd, fake, env, dialect, database, credentialsKey, cli, transcript, createImport, openStore }
   })
 
 /** Waits (real time) until the process's stderr matches; dies if it exits first or after `timeoutMillis`. */
