@@ -9,6 +9,7 @@ import { pgTestUrl } from "@autoimport/store-sql/testing"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import * as Cli from "./support/cli.js"
@@ -165,8 +166,9 @@ for (const dialect of ["sqlite", "postgres"] as const) {
 
     it.scopedLive("run serves health, readiness, metrics and the admin API; SIGTERM mid-sync exits 0 and leaves the store consistent", () =>
       Effect.gen(function*() {
-        // Small pages at one request per second: the first sync takes long enough to be interrupted.
-        const s = yield* sandbox(dialect, { size: 400 }, { pageSize: 20, requestsPerMinute: 60 })
+        // Small pages at one request per 5 s (after a burst of two): the first sync commits pages
+        // at once, then takes minutes — ample time to interrupt it, even on a loaded machine.
+        const s = yield* sandbox(dialect, { size: 400 }, { pageSize: 20, requestsPerMinute: 12 })
         const created = yield* createImport(s)
         const env = { ...s.env, AUTOIMPORT_HTTP_PORT: "0", AUTOIMPORT_ADMIN_TOKEN: "test-token", AUTOIMPORT_POLL_INTERVAL: "1s" }
         const runner = yield* Cli.spawnScoped(["run"], { cwd: s.cwd, env })
@@ -186,7 +188,10 @@ for (const dialect of ["sqlite", "postgres"] as const) {
           const runs = yield* Cli.json<Array<RunJson>>(["runs", created.id], s.options)
           const contacts = yield* Cli.json<{ contacts: Array<unknown> }>(["contacts", "--limit", "1000"], s.options)
           if (runs[0]?.outcome !== "running" || contacts.contacts.length === 0) return yield* Effect.fail(new Error("not yet"))
-        }).pipe(Effect.retry({ times: 100, while: (e) => e.message === "not yet" }))
+        }).pipe(
+          Effect.retry({ while: (e) => e.message === "not yet", schedule: Schedule.spaced("200 millis") }),
+          Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`the sync did not get under way:\n${runner.output().stderr}`) })
+        )
 
         yield* runner.signal("SIGTERM")
         const exit = yield* runner.exit("30 seconds")
