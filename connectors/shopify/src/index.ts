@@ -1,9 +1,11 @@
 /**
- * `@autoimport/connector-shopify`: Shopify store customers (Admin GraphQL API). The fake service
- * is at `@autoimport/connector-shopify/fake`.
+ * `@autoimport/connector-shopify`: Shopify store customers (Admin GraphQL API). The default
+ * export is the connector the runner loads; the fake shop is at
+ * `@autoimport/connector-shopify/fake`.
  */
 import { connector } from "./Shopify.js"
 
-export { accountKey, connector } from "./Shopify.js"
+export { accountKey, connector, connector as Shopify } from "./Shopify.js"
+export { API_VERSION, Config, Criteria, Cursor, MarketingState, Settings } from "./Schemas.js"
 export * as Schemas from "./Schemas.js"
 export default connector

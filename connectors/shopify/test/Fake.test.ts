@@ -5,9 +5,9 @@ import * as Fake from "../src/fake/index.js"
 import { customersQuery } from "../src/internal/query.js"
 
 /** The fake shop on a port, with a valid access token from a refresh. */
-const served = (options: Partial<Fake.ShopOptions> = {}) =>
+const served = (options: Partial<Fake.ShopifyFakeOptions> = {}) =>
   Effect.gen(function*() {
-    const shop = Fake.make({ seed: 31, size: 40, sameTimestampRun: 5, ...options })
+    const shop = Fake.makeShopifyFake({ seed: 31, size: 40, sameTimestampRun: 5, ...options })
     const { url } = yield* serveFake(shop.handlers)
     const token = (body: Record<string, string>) =>
       Effect.promise(() =>

@@ -11,7 +11,7 @@ import { ids, layerPull, pull, queries, setup } from "./helpers.js"
 const bucket = { maximumAvailable: 1000, restoreRate: 50 }
 
 /** A shop whose bucket refills on the test's clock, which `driveClock` moves whenever the pull waits. */
-const onTestClock = (options: Omit<Fake.ShopOptions, "now">, overrides?: Parameters<typeof setup>[1]) =>
+const onTestClock = (options: Omit<Fake.ShopifyFakeOptions, "now">, overrides?: Parameters<typeof setup>[1]) =>
   Effect.gen(function*() {
     const clock = yield* TestClock.testClock()
     return yield* setup({ bucket, ...options, now: () => clock.unsafeCurrentTimeMillis() }, overrides)
@@ -25,7 +25,7 @@ const timed = <A, E, R>(self: Effect.Effect<A, E, R>) =>
     return { result, millis: (yield* Clock.currentTimeMillis) - start }
   })
 
-const throttled = (shop: Fake.Shop) => shop.events.filter((e) => e._tag === "Throttled").length
+const throttled = (shop: Fake.ShopifyFake) => shop.events.filter((e) => e._tag === "Throttled").length
 
 layer(layerPull)("Shopify query cost", (it) => {
   it.scoped("THROTTLED: waits for the restore rate to refill what the query needs, then succeeds", () =>

@@ -16,13 +16,13 @@ let shops = 0
 
 /** A shop served on a loopback port, and the connector's settings and config for it. */
 export const setup = (
-  options: Fake.ShopOptions,
+  options: Fake.ShopifyFakeOptions,
   overrides: { readonly settings?: Record<string, unknown>; readonly criteria?: unknown } = {}
 ) =>
   Effect.gen(function*() {
     // A bucket that never runs dry, unless a test says otherwise: these tests run on the
     // TestClock, where any wait for a refill would stand still.
-    const shop = Fake.make({ bucket: { maximumAvailable: 1_000_000_000, restoreRate: 1_000_000_000 }, ...options })
+    const shop = Fake.makeShopifyFake({ bucket: { maximumAvailable: 1_000_000_000, restoreRate: 1_000_000_000 }, ...options })
     const { url } = yield* serveFake(shop.handlers)
     const settings = Schema.decodeUnknownSync(Settings)({
       baseUrl: url,
@@ -44,7 +44,7 @@ export const setup = (
   })
 
 export interface Env {
-  readonly shop: Fake.Shop
+  readonly shop: Fake.ShopifyFake
   readonly url: string
   readonly settings: Settings
   config: Config
@@ -82,4 +82,4 @@ export const until = (condition: () => boolean): Effect.Effect<void> =>
 /** Lets pending loopback requests arrive (real time), for asserting that none did. */
 export const settle = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
 
-export const queries = (shop: Fake.Shop) => shop.events.filter((e) => e._tag === "Query").length
+export const queries = (shop: Fake.ShopifyFake) => shop.events.filter((e) => e._tag === "Query").length

@@ -9,7 +9,7 @@ import * as Shop from "./Shop.js"
  * `records()` is every live customer. The shop's bucket should be large (the suite measures
  * cursors, not throttling): see {@link makeAcceptanceShop}.
  */
-export const acceptanceFake = (shop: Shop.Shop): AcceptanceFake => {
+export const acceptanceFake = (shop: Shop.ShopifyFake): AcceptanceFake => {
   let picks = 0
   const ids = (indexes: ReadonlyArray<number>) => indexes.map(Shop.externalId)
   return {
@@ -40,5 +40,5 @@ export const acceptanceFake = (shop: Shop.Shop): AcceptanceFake => {
 }
 
 /** A seeded shop sized and bucketed for the acceptance suite. */
-export const makeAcceptanceShop = (options: { readonly seed: number; readonly size: number }): Shop.Shop =>
-  Shop.make({ ...options, bucket: { maximumAvailable: 1_000_000, restoreRate: 100_000 } })
+export const makeAcceptanceShop = (options: { readonly seed: number; readonly size: number }): Shop.ShopifyFake =>
+  Shop.makeShopifyFake({ ...options, bucket: { maximumAvailable: 1_000_000, restoreRate: 100_000 } })

@@ -16,10 +16,10 @@
  *   tokens and expired access tokens on both).
  */
 import { Faults } from "@autoimport/connector-kit/testing"
-import { http, HttpResponse } from "msw"
+import { http, HttpResponse, type RequestHandler } from "msw"
 import { compareKeys, type CustomerNode, Dataset, type DatasetOptions, ID_BASE, type Key } from "./Dataset.js"
 
-export interface ShopOptions extends DatasetOptions {
+export interface ShopifyFakeOptions extends DatasetOptions {
   /** The cost bucket. Default 2000 points restoring 100/s (the Standard plan, api-notes §6). */
   readonly bucket?: { readonly maximumAvailable: number; readonly restoreRate: number }
   /** The HTTP status of THROTTLED answers (unconfirmed in the notes). Default 200. */
@@ -42,8 +42,8 @@ export type ShopEvent =
   | { readonly _tag: "Query"; readonly variables: Record<string, unknown> }
   | { readonly _tag: "Throttled"; readonly requested: number; readonly available: number }
 
-export interface Shop {
-  readonly handlers: ReadonlyArray<import("msw").RequestHandler>
+export interface ShopifyFake {
+  readonly handlers: ReadonlyArray<RequestHandler>
   readonly faults: Faults
   readonly dataset: Dataset
   readonly events: Array<ShopEvent>
@@ -72,7 +72,7 @@ const graphqlError = (message: string, code: string, extra: Record<string, unkno
   errors: [{ message, extensions: { code, ...extra } }]
 })
 
-export const make = (options: ShopOptions): Shop => {
+export const makeShopifyFake = (options: ShopifyFakeOptions): ShopifyFake => {
   const dataset = new Dataset(options)
   const now = options.now ?? Date.now
   const bucketSize = options.bucket ?? { maximumAvailable: 2000, restoreRate: 100 }
