@@ -1,12 +1,15 @@
 import { Http } from "@autoimport/connector-kit"
 import { assert, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { connector } from "../src/index.js"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import { http, HttpResponse } from "msw"
 import type { Config } from "../src/Schemas.js"
 import { ids, layerPull, pull, queries, setup } from "./helpers.js"
 
@@ -117,5 +120,30 @@ layer(layerPull)("Shopify credentials and failures", (it) => {
       env.shop.faults.failNext(3, 503)
       const error = yield* Effect.flip(retry(pull(env)))
       assert.strictEqual(error._tag, "ServiceUnavailable")
+    }))
+
+  it.scoped("HTTP statuses of the shop: 404 is InvalidConfig (no such shop), 402/423 ServiceUnavailable", () =>
+    Effect.gen(function*() {
+      for (const [status, tag] of [[404, "InvalidConfig"], [402, "ServiceUnavailable"], [423, "ServiceUnavailable"]] as const) {
+        const env = yield* setup({ seed: 28, size: 5 }, {
+          before: () => [http.post("*/admin/api/:version/graphql.json", () => HttpResponse.json({ errors: "Not Found" }, { status }))]
+        })
+        const error = yield* Effect.flip(pull(env))
+        assert.strictEqual(error._tag, tag, `HTTP ${status}`)
+      }
+    }))
+
+  it.scoped("customers served out of (updatedAt, id) order stop the run loudly instead of risking a lossy cursor", () =>
+    Effect.gen(function*() {
+      const env = yield* setup({ seed: 29, size: 10 }, {
+        // Customers 0 and 1 share a timestamp; served 1 before 0.
+        before: (shop) => [http.post("*/admin/api/:version/graphql.json", () =>
+          HttpResponse.json({
+            data: { customers: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [shop.dataset.customer(1), shop.dataset.customer(0)] } }
+          }))]
+      })
+      const exit = yield* Effect.exit(pull(env))
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+      assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "not in (updatedAt, id) order")
     }))
 })

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type { RequestHandler } from "msw"
 import { connector } from "../src/index.js"
 import { Config, type Cursor, Settings } from "../src/Schemas.js"
 import * as Fake from "../src/fake/index.js"
@@ -17,13 +18,18 @@ let shops = 0
 /** A shop served on a loopback port, and the connector's settings and config for it. */
 export const setup = (
   options: Fake.ShopifyFakeOptions,
-  overrides: { readonly settings?: Record<string, unknown>; readonly criteria?: unknown } = {}
+  overrides: {
+    readonly settings?: Record<string, unknown>
+    readonly criteria?: unknown
+    /** Handlers that answer before the shop's (MSW takes the first match). */
+    readonly before?: (shop: Fake.ShopifyFake) => ReadonlyArray<RequestHandler>
+  } = {}
 ) =>
   Effect.gen(function*() {
     // A bucket that never runs dry, unless a test says otherwise: these tests run on the
     // TestClock, where any wait for a refill would stand still.
     const shop = Fake.makeShopifyFake({ bucket: { maximumAvailable: 1_000_000_000, restoreRate: 1_000_000_000 }, ...options })
-    const { url } = yield* serveFake(shop.handlers)
+    const { url } = yield* serveFake([...(overrides.before?.(shop) ?? []), ...shop.handlers])
     const settings = Schema.decodeUnknownSync(Settings)({
       baseUrl: url,
       // A bucket the local limiter never waits on, unless a test says otherwise.
