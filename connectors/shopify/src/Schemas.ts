@@ -75,13 +75,22 @@ export type Criteria = typeof Criteria.Type
 
 /**
  * An expiring offline access token's grant (api-notes §2): the app's client credentials and the
- * refresh token, which Shopify rotates on every refresh.
+ * refresh token, which Shopify rotates on every refresh. Public apps must use these by 2027.
  */
-export class Config extends Schema.Class<Config>("@autoimport/connector-shopify/Config")({
-  shop: ShopHandle,
+export const ExpiringGrant = Schema.Struct({
   clientId: Schema.NonEmptyTrimmedString,
   clientSecret: Schema.Redacted(Schema.NonEmptyString),
-  refreshToken: Schema.Redacted(Schema.NonEmptyString),
+  refreshToken: Schema.Redacted(Schema.NonEmptyString)
+})
+export type ExpiringGrant = typeof ExpiringGrant.Type
+
+/** A non-expiring access token (`shpat_…`): custom and merchant-created apps, which are exempt. */
+export const AccessToken = Schema.Struct({ accessToken: Schema.Redacted(Schema.NonEmptyString) })
+export type AccessToken = typeof AccessToken.Type
+
+export class Config extends Schema.Class<Config>("@autoimport/connector-shopify/Config")({
+  shop: ShopHandle,
+  credentials: Schema.Union(ExpiringGrant, AccessToken),
   criteria: Schema.optionalWith(Criteria, { default: () => ({ tags: [], emailMarketing: [] }) })
 }) {}
 

@@ -10,8 +10,12 @@ import { connector } from "../src/index.js"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { http, HttpResponse } from "msw"
-import type { Config } from "../src/Schemas.js"
+import * as Schema from "effect/Schema"
+import * as Fake from "../src/fake/index.js"
+import { Config } from "../src/Schemas.js"
 import { ids, layerPull, pull, queries, setup } from "./helpers.js"
+
+const refreshTokenOf = (config: Config) => "refreshToken" in config.credentials ? Redacted.value(config.credentials.refreshToken) : undefined
 
 layer(layerPull)("Shopify credentials and failures", (it) => {
   it.scoped("the rotated refresh token reaches saveConfig before the new access token is used", () =>
@@ -20,7 +24,7 @@ layer(layerPull)("Shopify credentials and failures", (it) => {
       const log: Array<string> = []
       const saveConfig = (config: Config) =>
         Effect.sync(() => {
-          log.push(`saved ${Redacted.value(config.refreshToken)}`)
+          log.push(`saved ${refreshTokenOf(config)}`)
           env.config = config
         })
       let logged = 0
@@ -30,7 +34,7 @@ layer(layerPull)("Shopify credentials and failures", (it) => {
         }
         logged = env.shop.events.length
       }
-      const first = Redacted.value(env.config.refreshToken)
+      const first = refreshTokenOf(env.config)
       // Record the shop's events as they happen, interleaved with saveConfig.
       const tracked = (config: Config) => Effect.zipRight(Effect.sync(record), saveConfig(config))
       const pages = yield* pull(env, { saveConfig: tracked })
@@ -145,5 +149,22 @@ layer(layerPull)("Shopify credentials and failures", (it) => {
       const exit = yield* Effect.exit(pull(env))
       assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
       assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "not in (updatedAt, id) order")
+    }))
+
+  it.scoped("a non-expiring access token (custom apps): used as is; once rejected, AuthRevoked", () =>
+    Effect.gen(function*() {
+      const env = yield* setup({ seed: 30, size: 40 })
+      const installed = yield* Effect.promise(() =>
+        fetch(`${env.url}/admin/oauth/access_token`, {
+          method: "POST",
+          body: new URLSearchParams({ client_id: Fake.clientId, client_secret: Fake.clientSecret, code: env.shop.authorizationCode() })
+        }).then((r) => r.json() as Promise<{ access_token: string }>)
+      )
+      env.config = Schema.decodeUnknownSync(Config)({ shop: env.config.shop, credentials: { accessToken: installed.access_token } })
+      assert.strictEqual(ids(yield* pull(env)).length, 40)
+      assert.isFalse(env.shop.events.some((e) => e._tag === "Refresh"))
+      env.shop.faults.expireAccessTokens()
+      const error = yield* Effect.flip(pull(env))
+      assert.strictEqual(error._tag, "AuthRevoked")
     }))
 })

@@ -95,11 +95,18 @@ describe("Shopify schemas", () => {
     assert.strictEqual(settings.baseUrl, "https://{shop}.myshopify.com")
     assert.strictEqual(settings.pageSize, 100)
     assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(Settings)({ pageSize: 251 })))
-    const config = Schema.decodeUnknownSync(Config)({ shop: "https://My-Store.myshopify.com", clientId: "id", clientSecret: "s3cret", refreshToken: "shprt_1" })
+    const grant = { clientId: "id", clientSecret: "s3cret", refreshToken: "shprt_1" }
+    const config = Schema.decodeUnknownSync(Config)({ shop: "https://My-Store.myshopify.com", credentials: grant })
     assert.strictEqual(config.shop, "my-store")
+    assert.isTrue("refreshToken" in config.credentials)
     assert.notInclude(JSON.stringify(config), "s3cret")
-    assert.notInclude(String(config.refreshToken), "shprt_1")
-    assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(Config)({ shop: "my store", clientId: "id", clientSecret: "s", refreshToken: "r" })))
+    assert.notInclude(JSON.stringify(config), "shprt_1")
+    const legacy = Schema.decodeUnknownSync(Config)({ shop: "my-store", credentials: { accessToken: "shpat_1" } })
+    assert.isTrue("accessToken" in legacy.credentials)
+    assert.notInclude(String(legacy), "shpat_1")
+    assert.deepStrictEqual(Schema.encodeSync(Config)(config).credentials, grant, "the store gets the secrets back to encrypt")
+    assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(Config)({ shop: "my store", credentials: grant })))
+    assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(Config)({ shop: "my-store", credentials: { clientId: "id" } })))
   })
 
   it("the query's cost estimate matches the recorded MAX_COST_EXCEEDED figure; the filter is zoned and inclusive", () => {

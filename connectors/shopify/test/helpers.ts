@@ -39,9 +39,7 @@ export const setup = (
     const config = Schema.decodeUnknownSync(Config)({
       // A shop of its own per test: the rate limiter is shared by the tests of a file.
       shop: `test-shop-${++shops}.myshopify.com`,
-      clientId: Fake.clientId,
-      clientSecret: Fake.clientSecret,
-      refreshToken: shop.grant(),
+      credentials: { clientId: Fake.clientId, clientSecret: Fake.clientSecret, refreshToken: shop.grant() },
       ...(overrides.criteria === undefined ? {} : { criteria: overrides.criteria })
     })
     // Mutable like the store's copy: each pull rotates the refresh token and saves the config.

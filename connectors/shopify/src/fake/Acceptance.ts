@@ -18,7 +18,10 @@ export const acceptanceFake = (shop: Shop.ShopifyFake): AcceptanceFake => {
     // A bucket as large as the fake's: the limiter never waits longer than the fake asks.
     settings: (url) => ({ baseUrl: url, pageSize: 50, costBucket: { maximumAvailable: 1_000_000, restoreRate: 100_000 } }),
     // Every call is a new installation, so each import holds a refresh token of its own.
-    config: () => ({ shop: "acceptance-shop", clientId: Shop.clientId, clientSecret: Shop.clientSecret, refreshToken: shop.grant() }),
+    config: () => ({
+      shop: "acceptance-shop",
+      credentials: { clientId: Shop.clientId, clientSecret: Shop.clientSecret, refreshToken: shop.grant() }
+    }),
     records: () =>
       Array.from(shop.customers(), (customer) => ({ externalId: customer.id, email: customer.defaultEmailAddress?.emailAddress ?? null })),
     add: (count, options) => ids(shop.dataset.add(count, options)),

@@ -46,16 +46,20 @@ export const make = (options: {
     const { config, key, settings } = options
     const limiter = yield* RateLimiter
     const origin = settings.baseUrl.replaceAll("{shop}", config.shop)
-    const auth = yield* OAuth2.make({
-      service,
-      tokenUrl: (settings.tokenUrl ?? `${origin}/admin/oauth/access_token`).replaceAll("{shop}", config.shop),
-      clientId: config.clientId,
-      clientSecret: config.clientSecret,
-      refreshToken: config.refreshToken,
-      // Shopify rotates the refresh token on every refresh; the old one dies once the new one
-      // is used, so the new one is stored before anything else happens.
-      onRotate: (refreshToken) => options.saveConfig(new Config({ ...config, refreshToken }))
-    })
+    const { credentials } = config
+    const auth: Http.Auth = "accessToken" in credentials
+      // A non-expiring token has nothing to refresh: a 401 with it means it was revoked.
+      ? { token: Effect.succeed(credentials.accessToken), invalidate: Effect.void }
+      : yield* OAuth2.make({
+        service,
+        tokenUrl: (settings.tokenUrl ?? `${origin}/admin/oauth/access_token`).replaceAll("{shop}", config.shop),
+        clientId: credentials.clientId,
+        clientSecret: credentials.clientSecret,
+        refreshToken: credentials.refreshToken,
+        // Shopify rotates the refresh token on every refresh; the old one dies once the new one
+        // is used, so the new one is stored before anything else happens.
+        onRotate: (refreshToken) => options.saveConfig(new Config({ ...config, credentials: { ...credentials, refreshToken } }))
+      })
 
     // The shop's bucket in query-cost points, shared by every import of the shop through the
     // limiter. Both numbers start from the settings and then follow what Shopify reports: the
