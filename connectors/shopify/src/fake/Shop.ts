@@ -205,7 +205,8 @@ export const makeShopifyFake = (options: ShopifyFakeOptions): ShopifyFake => {
     const page = runCustomers(dataset, parsed)
     if ("error" in page) return HttpResponse.json(graphqlError(page.error, page.code))
     const actual = 2 + page.nodes.length * parsed.nodeCost
-    // Reserve the requested cost, refund the difference to the actual one.
+    // The requested cost was reserved and the difference to the actual one refunded: the
+    // bucket keeps the actual cost.
     available -= actual
     return faults.json({
       data: { customers: { pageInfo: page.pageInfo, nodes: page.nodes } },

@@ -15,7 +15,7 @@ import * as Redacted from "effect/Redacted"
 import { Config, type Customer, CustomersResponse, type GraphqlError, type QueryCost, type Settings } from "../Schemas.js"
 import { customersQuery, estimatedCost } from "./query.js"
 
-export const service = "Shopify"
+const service = "Shopify"
 
 /** A THROTTLED answer, after the wait it asks for has been set on the shop's bucket. */
 class Throttled extends Data.TaggedError("Throttled")<{ readonly waitMillis: number }> {}
