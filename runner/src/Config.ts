@@ -39,7 +39,11 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
 }
 
 /** The connector packages loaded when the configuration names none. */
-export const builtinConnectors: ReadonlyArray<string> = ["@autoimport/connector-google-contacts", "@autoimport/connector-hubspot"]
+export const builtinConnectors: ReadonlyArray<string> = [
+  "@autoimport/connector-google-contacts",
+  "@autoimport/connector-hubspot",
+  "@autoimport/connector-shopify"
+]
 
 export const defaults = {
   dataDir: ".autoimport",

@@ -12,6 +12,7 @@
 import { acceptanceFake as googleFake, makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
 import { acceptanceFake as hubspotFake, makeHubSpotFake } from "@autoimport/connector-hubspot/fake"
 import { type AcceptanceFake, serveFake } from "@autoimport/connector-kit/testing"
+import { acceptanceFake as shopifyFake, makeShopifyFake } from "@autoimport/connector-shopify/fake"
 import { Store } from "@autoimport/core"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
@@ -43,7 +44,8 @@ export interface Sandbox {
 /** The sandboxes the demo starts; another connector's fake is one more line. */
 export const sandboxes: ReadonlyArray<Sandbox> = [
   { package: "@autoimport/connector-google-contacts", connectorId: "google-contacts", make: () => googleFake(makeGoogleFake({ seed: 2026, size: 1_200, invalidEmailRatio: 0.04 })), settings: { pageSize: 100, requestsPerMinute: 600 } },
-  { package: "@autoimport/connector-hubspot", connectorId: "hubspot", make: () => hubspotFake(makeHubSpotFake({ seed: 2026, size: 900 })), settings: { pageSize: 100 } }
+  { package: "@autoimport/connector-hubspot", connectorId: "hubspot", make: () => hubspotFake(makeHubSpotFake({ seed: 2026, size: 900 })), settings: { pageSize: 100 } },
+  { package: "@autoimport/connector-shopify", connectorId: "shopify", make: () => shopifyFake(makeShopifyFake({ seed: 2026, size: 700 })), settings: { pageSize: 100 } }
 ]
 
 interface Started {

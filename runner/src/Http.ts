@@ -15,12 +15,22 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
 import { timingSafeEqual } from "node:crypto"
 import { Config } from "./Config.js"
 import * as Metrics from "./Metrics.js"
 import { defaultAccountId } from "./Setup.js"
 import * as Views from "./Views.js"
+
+export class HttpUnavailable extends Schema.TaggedError<HttpUnavailable>()("HttpUnavailable", {
+  address: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `cannot serve HTTP on ${this.address}: ${this.detail} (choose another http.port / AUTOIMPORT_HTTP_PORT)`
+  }
+}
 
 const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
 const problem = (status: number, message: string) => json({ error: message }, status)
@@ -108,7 +118,13 @@ export const layer = Layer.unwrapScoped(
     return router.pipe(
       HttpServer.serve(),
       HttpServer.withLogAddress,
-      Layer.provide(NodeHttpServer.layer(createServer, { port: config.http.port, host: config.http.host }))
+      Layer.provide(NodeHttpServer.layer(createServer, { port: config.http.port, host: config.http.host })),
+      Layer.mapError((e) =>
+        new HttpUnavailable({
+          address: `${config.http.host}:${config.http.port}`,
+          detail: e.cause instanceof Error ? e.cause.message : String(e.cause)
+        })
+      )
     )
   })
 )
