@@ -6,6 +6,10 @@
 import googleContacts from "@autoimport/connector-google-contacts"
 import { acceptanceFake as googleAcceptance, type GoogleFake, makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
 import type { AcceptanceFake, Faults } from "@autoimport/connector-kit/testing"
+import hubspot from "@autoimport/connector-hubspot"
+import { acceptanceFake as hubspotAcceptance, makeHubSpotFake } from "@autoimport/connector-hubspot/fake"
+import shopify from "@autoimport/connector-shopify"
+import { acceptanceFake as shopifyAcceptance, makeShopifyFake } from "@autoimport/connector-shopify/fake"
 import type { AnyConnector } from "@autoimport/core/Connector"
 
 /** One source record as the service holds it now. */
@@ -95,6 +99,61 @@ const fromAcceptance = (fake: AcceptanceFake): Pick<Source, "handlers" | "faults
   }
 })
 
+/** Every string under a key that names a secret or token in an (encoded) config. */
+const secretsOf = (value: unknown, key = ""): Array<string> =>
+  typeof value === "string"
+    ? (/secret|token/i.test(key) ? [value] : [])
+    : typeof value === "object" && value !== null
+    ? Object.entries(value).flatMap(([k, v]) => secretsOf(v, k))
+    : []
+
+/** A connector fake known only through its `AcceptanceFake`: emails, no values; generic mutations. */
+const acceptanceSource = (fake: AcceptanceFake): Source => {
+  const generic = fromAcceptance(fake)
+  const config = fake.config()
+  return {
+    ...generic,
+    config: () => config,
+    settings: (url, pageSize) => ({ ...(fake.settings(url) as object), pageSize }),
+    records: () => fake.records(),
+    mutate: (mutation) => void generic.generic(mutation),
+    secrets: () => secretsOf(config)
+  }
+}
+
+const genericMutations: ReadonlyArray<Mutation> = ["add", "add-same-time", "edit", "remove"]
+
+export const hubSpot: Subject = {
+  name: "HubSpot",
+  connector: hubspot,
+  maxPageSize: 200,
+  mutations: genericMutations,
+  make: (shape) =>
+    acceptanceSource(hubspotAcceptance(makeHubSpotFake({
+      seed: shape.seed,
+      size: shape.size,
+      missingEmailRatio: shape.missingEmailRatio,
+      invalidEmailRatio: shape.invalidEmailRatio,
+      duplicateEmailRatio: shape.duplicateEmailRatio,
+      sameTimestamp: Math.min(shape.size, shape.sameTimeRun * 3)
+    })))
+}
+
+export const shopifySubject: Subject = {
+  name: "Shopify",
+  connector: shopify,
+  maxPageSize: 250,
+  mutations: genericMutations,
+  make: (shape) =>
+    acceptanceSource(shopifyAcceptance(makeShopifyFake({
+      seed: shape.seed,
+      size: shape.size,
+      sameTimestampRun: shape.sameTimeRun,
+      // The limiter's cost bucket is not under test here (the connector's own tests cover it).
+      bucket: { maximumAvailable: 1_000_000, restoreRate: 100_000 }
+    })))
+}
+
 /** The Google fake's live people (in a contact group, if given) as source records with their values. */
 export const googleRecords = (fake: GoogleFake, criteria: { readonly contactGroup?: string } = {}): ReadonlyArray<SourceRecord> =>
   [...fake.expected(criteria)].map((r) => ({
@@ -164,4 +223,4 @@ export const google: Subject = {
     }))
 }
 
-export const subjects: ReadonlyArray<Subject> = [google]
+export const subjects: ReadonlyArray<Subject> = [google, hubSpot, shopifySubject]
