@@ -5,6 +5,8 @@
 import { Paging } from "@autoimport/connector-kit"
 import { defineConnector, type PullRequest } from "@autoimport/core/Connector"
 import type { SourceRecord } from "@autoimport/core/Domain"
+import * as Arr from "effect/Array"
+import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Order from "effect/Order"
@@ -16,11 +18,17 @@ import { Config, Cursor, type Customer, Settings } from "./Schemas.js"
 
 export const accountKey = (config: Config): string => `shopify:${config.shop}`
 
-/** Where the next page starts: Shopify's page cursor within this pull, and the last position before it. */
+/** Where the next page starts. */
 interface Position {
+  /** Shopify's page cursor, valid within this pull only. */
   readonly after: string | null
+  /** The position of the last customer handed on: the cursor when nothing more is. */
   readonly last: Cursor
+  /** Customers of the previous page's last timestamp, held back until it is complete. */
+  readonly held: ReadonlyArray<Customer>
 }
+
+const byPosition = Order.mapInput(order, positionOf)
 
 const pull = (request: PullRequest<Settings, Config, Cursor>) =>
   Stream.unwrap(Effect.gen(function*() {
@@ -32,17 +40,25 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
     const query = Option.isSome(request.cursor) ? updatedSince(since.updatedAt) : null
     const select = matches(config.criteria)
     return Paging.paginate({
-      start: { after: null, last: since } satisfies Position,
+      start: { after: null, last: since, held: [] } satisfies Position,
       offset: 0,
       budget: request.budget,
       fetch: (position: Position) =>
         Effect.flatMap(api.customers({ after: position.after, query }), (page) => {
-          const items = page.nodes.filter((customer) => Order.greaterThan(order)(positionOf(customer), since))
+          const fresh = page.nodes.filter((customer) => Order.greaterThan(order)(positionOf(customer), since))
+          const more = page.hasNextPage && page.endCursor !== null
+          // A position (updatedAt, id) must mean "every customer up to here". Shopify's order
+          // among equal timestamps is unconfirmed, so customers are handed on in id order, and
+          // those of a page's last timestamp wait until the next page shows it is complete.
+          const all = Arr.sort([...position.held, ...fresh], byPosition)
+          const lastAt = more ? page.nodes.at(-1)?.updatedAt : undefined
+          const held = lastAt === undefined ? -1 : all.findIndex((customer) => DateTime.Equivalence(customer.updatedAt, lastAt))
+          const items = held === -1 ? all : all.slice(0, held)
           const last = items.length === 0 ? position.last : positionOf(items[items.length - 1]!)
-          const next: Option.Option<Position> = page.hasNextPage && page.endCursor !== null
-            ? Option.some({ after: page.endCursor, last })
+          const next: Option.Option<Position> = more
+            ? Option.some({ after: page.endCursor, last, held: held === -1 ? [] : all.slice(held) })
             : Option.none()
-          return Effect.as(ascending(position.last, items), { items, cursor: last, next })
+          return Effect.as(ascending(position, fresh), { items, cursor: last, next })
         }),
       select: (customer: Customer) => select(customer) ? Option.some<SourceRecord>(toSourceContact(customer)) : Option.none(),
       inside: (position: Position, offset: number, items: ReadonlyArray<Customer>) => offset === 0 ? position.last : positionOf(items[offset - 1]!)
@@ -50,21 +66,19 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
   }))
 
 /**
- * Positions commit as (updatedAt, id), which is only sound if Shopify orders customers of the
- * same second by id. The notes call that "probably" (unconfirmed), so it is checked on every
- * page: served out of order, a committed position could skip customers for good, and a run
- * that stops loudly is better than one that loses contacts silently.
+ * `sortKey: UPDATED_AT` is documented: timestamps never go back within a pull. If they did,
+ * holding back a page's last timestamp would not make positions sound, and a run that stops
+ * loudly is better than a cursor that skips customers for good.
  */
-const ascending = (last: Cursor, items: ReadonlyArray<Customer>): Effect.Effect<void> => {
-  let previous = last
-  for (const customer of items) {
-    const current = positionOf(customer)
-    if (!Order.greaterThan(order)(current, previous)) {
+const ascending = (position: Position, fresh: ReadonlyArray<Customer>): Effect.Effect<void> => {
+  let previous = position.held[0]?.updatedAt ?? position.last.updatedAt
+  for (const customer of fresh) {
+    if (DateTime.lessThan(customer.updatedAt, previous)) {
       return Effect.die(
-        new Error(`Shopify served customer ${customer.id} (updated ${current.updatedAt.toJSON()}) after id ${previous.id}: not in (updatedAt, id) order`)
+        new Error(`Shopify served customer ${customer.id} (updated ${DateTime.formatIso(customer.updatedAt)}) after one updated ${DateTime.formatIso(previous)}: not in UPDATED_AT order`)
       )
     }
-    previous = current
+    previous = customer.updatedAt
   }
   return Effect.void
 }

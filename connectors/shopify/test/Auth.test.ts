@@ -137,18 +137,18 @@ layer(layerPull)("Shopify credentials and failures", (it) => {
       }
     }))
 
-  it.scoped("customers served out of (updatedAt, id) order stop the run loudly instead of risking a lossy cursor", () =>
+  it.scoped("customers served against UPDATED_AT order stop the run loudly instead of risking a lossy cursor", () =>
     Effect.gen(function*() {
-      const env = yield* setup({ seed: 29, size: 10 }, {
-        // Customers 0 and 1 share a timestamp; served 1 before 0.
+      const env = yield* setup({ seed: 29, size: 20, sameTimestampRun: 7 }, {
+        // Customer 10 was updated a minute after customer 0, but comes first.
         before: (shop) => [http.post("*/admin/api/:version/graphql.json", () =>
           HttpResponse.json({
-            data: { customers: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [shop.dataset.customer(1), shop.dataset.customer(0)] } }
+            data: { customers: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [shop.dataset.customer(10), shop.dataset.customer(0)] } }
           }))]
       })
       const exit = yield* Effect.exit(pull(env))
       assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
-      assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "not in (updatedAt, id) order")
+      assert.include(String(Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)), "not in UPDATED_AT order")
     }))
 
   it.scoped("a non-expiring access token (custom apps): used as is; once rejected, AuthRevoked", () =>

@@ -11,7 +11,7 @@ import * as Shop from "./Shop.js"
  */
 export const acceptanceFake = (shop: Shop.ShopifyFake): AcceptanceFake => {
   let picks = 0
-  const ids = (indexes: ReadonlyArray<number>) => indexes.map(Shop.externalId)
+  const ids = (indexes: ReadonlyArray<number>) => indexes.map((index) => shop.dataset.externalId(index))
   return {
     handlers: shop.handlers,
     faults: shop.faults,

@@ -3,10 +3,13 @@
  * added, deleted customers) is held in memory, so a shop of 1,000,000 customers costs no more
  * than one of 100.
  *
- * Customer `i` has id `ID_BASE + i`. Seeded customers are ordered by index and share their
- * `updatedAt` in runs (`sameTimestampRun`), so equal timestamps fall on every page and batch
- * boundary. Edits and additions happen at the dataset's own clock, one second after the
- * newest timestamp, so they always sort last, as on a live shop.
+ * Customers are known by their index `i`, served in (updatedAt, index) order. Seeded customers
+ * share their `updatedAt` in runs (`sameTimestampRun`), so equal timestamps fall on every page
+ * and batch boundary. Customer `i` has id `ID_BASE + i`, unless `tieOrder: "descending-id"`
+ * numbers each run of seeded customers backwards: Shopify's order among equal timestamps is
+ * unconfirmed, and a connector must not depend on it. Edits and additions happen at the
+ * dataset's own clock, one second after the newest timestamp, so they always sort last, as on
+ * a live shop.
  */
 import { Prng } from "@autoimport/connector-kit/testing"
 
@@ -20,6 +23,8 @@ export interface DatasetOptions {
   readonly sameTimestampRun?: number
   /** `updatedAt` of the first seeded customer (ms). Default 2025-01-01T00:00:00Z. */
   readonly start?: number
+  /** The id order among seeded customers sharing a timestamp. Default ascending. */
+  readonly tieOrder?: "ascending-id" | "descending-id"
 }
 
 /** A customer as the GraphQL API serializes it (api-notes §5). */
@@ -81,6 +86,7 @@ export class Dataset {
   readonly size: number
   private readonly run: number
   private readonly start: number
+  private readonly tieOrder: "ascending-id" | "descending-id"
   /** Customers added after seeding (indexes `size ..`). */
   private added = 0
   private readonly changed = new Map<number, Change>()
@@ -95,6 +101,7 @@ export class Dataset {
     this.size = options.size
     this.run = options.sameTimestampRun ?? 7
     this.start = options.start ?? Date.UTC(2025, 0, 1)
+    this.tieOrder = options.tieOrder ?? "ascending-id"
     this.clock = this.seededAt(Math.max(0, this.size - 1)) + 3_600_000
   }
 
@@ -114,6 +121,19 @@ export class Dataset {
 
   exists(index: number): boolean {
     return index >= 0 && index < this.size + this.added && !this.deleted.has(index)
+  }
+
+  /** The numeric customer id of customer `index`. */
+  idOf(index: number): number {
+    if (this.tieOrder === "ascending-id" || index >= this.size) return ID_BASE + index
+    const runStart = index - (index % this.run)
+    const runEnd = Math.min(runStart + this.run, this.size) - 1
+    return ID_BASE + runStart + (runEnd - index)
+  }
+
+  /** The external id the connector gives customer `index`. */
+  externalId(index: number): string {
+    return `gid://shopify/Customer/${this.idOf(index)}`
   }
 
   keyOf(index: number): Key {
@@ -210,7 +230,7 @@ export class Dataset {
     const version = this.changed.get(index)?.version ?? 0
     const { first, last } = this.names(index)
     const place = prng.pick(places)
-    const id = ID_BASE + index
+    const id = this.idOf(index)
     const email = this.email(index, prng)
     const tags = tagPool.filter(() => prng.chance(0.3))
     const phone = prng.chance(0.6) ? `+4420794${String(index % 100_000).padStart(5, "0")}` : null

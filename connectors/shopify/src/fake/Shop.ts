@@ -17,7 +17,7 @@
  */
 import { Faults } from "@autoimport/connector-kit/testing"
 import { http, HttpResponse, type RequestHandler } from "msw"
-import { compareKeys, type CustomerNode, Dataset, type DatasetOptions, ID_BASE, type Key } from "./Dataset.js"
+import { compareKeys, type CustomerNode, Dataset, type DatasetOptions, type Key } from "./Dataset.js"
 
 export interface ShopifyFakeOptions extends DatasetOptions {
   /** The cost bucket. Default 2000 points restoring 100/s (the Standard plan, api-notes §6). */
@@ -368,6 +368,3 @@ const runCustomers = (dataset: Dataset, operation: CustomersOperation): Customer
     pageInfo: { hasNextPage, endCursor: lastKey === undefined ? null : encodeCursor(lastKey, operation.filter) }
   }
 }
-
-/** The external id the connector gives customer `index`. */
-export const externalId = (index: number): string => `gid://shopify/Customer/${ID_BASE + index}`
