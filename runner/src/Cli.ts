@@ -24,6 +24,7 @@ import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
 import * as Http from "./Http.js"
 import * as Imports from "./Imports.js"
+import { PositiveInt } from "./internal/schemas.js"
 import * as Output from "./Output.js"
 import { Scheduler, syncUntilDone } from "./Scheduler.js"
 import * as Setup from "./Setup.js"
@@ -83,6 +84,7 @@ const importId = Args.text({ name: "import-id" }).pipe(Args.withDescription("the
 
 const limit = (fallback: number) =>
   Options.integer("limit").pipe(
+    Options.withSchema(PositiveInt),
     Options.withDefault(fallback),
     Options.withDescription(`show at most this many (default ${fallback})`)
   )
@@ -204,11 +206,11 @@ export const make = (invocation: Invocation) => {
   /** Opens the database (created on first use) and provides the runner's services. */
   const withServices = (s: Setup.SetupShape) => Effect.provide(Setup.layer(s))
 
-  const connectors = Command.make("connectors", { json }, ({ json }) =>
-    Effect.gen(function*() {
-      const s = yield* setup
-      yield* Effect.flatMap(Views.connectors, (views) => Output.result(json, views, renderConnectors)).pipe(withServices(s))
-    })).pipe(Command.withDescription("List the loaded connectors, the fields and personalization tags they create, and how many imports each has"))
+  /** A read-only command: loads the setup, reads one view, prints it. */
+  const show = <A, E, R>(asJson: boolean, view: Effect.Effect<A, E, R>, render: (a: A) => string) =>
+    Effect.flatMap(setup, (s) => Effect.flatMap(view, (v) => Output.result(asJson, v, render)).pipe(withServices(s)))
+
+  const connectors = Command.make("connectors", { json }, ({ json }) => show(json, Views.connectors, renderConnectors)).pipe(Command.withDescription("List the loaded connectors, the fields and personalization tags they create, and how many imports each has"))
 
   const create = Command.make("create", {
     connector: Args.text({ name: "connector" }).pipe(Args.withDescription("connector id, e.g. google-contacts (see `autoimport connectors`)")),
@@ -233,17 +235,9 @@ export const make = (invocation: Invocation) => {
       }).pipe(withServices(s))
     })).pipe(Command.withDescription("Set up an import of one external account into a list"))
 
-  const list = Command.make("list", { json }, ({ json }) =>
-    Effect.gen(function*() {
-      const s = yield* setup
-      yield* Effect.flatMap(Views.imports, (imports) => Output.result(json, imports, renderImports)).pipe(withServices(s))
-    })).pipe(Command.withDescription("List the imports"))
+  const list = Command.make("list", { json }, ({ json }) => show(json, Views.imports, renderImports)).pipe(Command.withDescription("List the imports"))
 
-  const show = Command.make("show", { id: importId, json }, ({ id, json }) =>
-    Effect.gen(function*() {
-      const s = yield* setup
-      yield* Effect.flatMap(Views.importById(id), (view) => Output.result(json, view, renderImport)).pipe(withServices(s))
-    })).pipe(Command.withDescription("Show one import: its settings (secrets masked), status and schedule"))
+  const showImport = Command.make("show", { id: importId, json }, ({ id, json }) => show(json, Views.importById(id), renderImport)).pipe(Command.withDescription("Show one import: its settings (secrets masked), status and schedule"))
 
   const edit = Command.make("edit", {
     id: importId,
@@ -282,7 +276,7 @@ export const make = (invocation: Invocation) => {
 
   const imports = Command.make("imports").pipe(
     Command.withDescription("Create, list, show, edit and delete imports"),
-    Command.withSubcommands([create, list, show, edit, remove])
+    Command.withSubcommands([create, list, showImport, edit, remove])
   )
 
   const sync = Command.make("sync", {
@@ -314,11 +308,7 @@ export const make = (invocation: Invocation) => {
     skips: Options.boolean("skips").pipe(Options.withDescription("also list each skipped source record and why")),
     limit: limit(20),
     json
-  }, (args) =>
-    Effect.gen(function*() {
-      const s = yield* setup
-      yield* Effect.flatMap(Views.runs(args.id, { limit: args.limit, skips: args.skips }), (v) => Output.result(args.json, v, renderRuns)).pipe(withServices(s))
-    })).pipe(Command.withDescription("An import's run history, newest first: what each run fetched, added, updated, left unchanged and skipped, and why it stopped"))
+  }, (args) => show(args.json, Views.runs(args.id, { limit: args.limit, skips: args.skips }), renderRuns)).pipe(Command.withDescription("An import's run history, newest first: what each run fetched, added, updated, left unchanged and skipped, and why it stopped"))
 
   const unsubscribe = Command.make("unsubscribe", {
     email: Args.text({ name: "email" }),
@@ -345,30 +335,25 @@ export const make = (invocation: Invocation) => {
     limit: limit(100),
     json
   }, (args) =>
-    Effect.gen(function*() {
-      const s = yield* setup
-      yield* Effect.flatMap(
-        Views.contacts({ email: Option.getOrUndefined(args.email), list: Option.getOrUndefined(args.list), limit: args.limit }),
-        (v) => Output.result(args.json, v, renderContacts)
-      ).pipe(withServices(s))
-    })).pipe(
+    show(
+      args.json,
+      Views.contacts({ email: Option.getOrUndefined(args.email), list: Option.getOrUndefined(args.list), limit: args.limit }),
+      renderContacts
+    )).pipe(
       Command.withDescription("List contacts with their custom field values (by personalization tag) and list memberships"),
       Command.withSubcommands([unsubscribe])
     )
 
   const fields = Command.make("fields", { json }, ({ json }) =>
-    Effect.gen(function*() {
-      const s = yield* setup
-      yield* Effect.flatMap(Views.fields, (v) =>
-        Output.result(json, v, (fs) =>
-          Output.table(["title", "personalization tag", "connector", "type"], fs.map((f) => [f.title, `%${f.tag}%`, f.connector, f.type]), "(no custom fields yet: they are created by the first sync of an import)"))).pipe(withServices(s))
-    })).pipe(Command.withDescription("List the account's custom fields and their personalization tags"))
+    show(json, Views.fields, (fs) =>
+      Output.table(
+        ["title", "personalization tag", "connector", "type"],
+        fs.map((f) => [f.title, `%${f.tag}%`, f.connector, f.type]),
+        "(no custom fields yet: they are created by the first sync of an import)"
+      ))).pipe(Command.withDescription("List the account's custom fields and their personalization tags"))
 
   const lists = Command.make("lists", { json }, ({ json }) =>
-    Effect.gen(function*() {
-      const s = yield* setup
-      yield* Effect.flatMap(Views.lists, (v) => Output.result(json, v, (ls) => Output.table(["id", "name"], ls.map((l) => [l.id, l.name])))).pipe(withServices(s))
-    })).pipe(Command.withDescription("List the account's lists"))
+    show(json, Views.lists, (ls) => Output.table(["id", "name"], ls.map((l) => [l.id, l.name])))).pipe(Command.withDescription("List the account's lists"))
 
   const account = Command.make("account", {
     contactLimit: Options.text("contact-limit").pipe(
