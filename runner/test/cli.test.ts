@@ -152,6 +152,24 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         assert.include(gone.stderr, `there is no import with id ${created.id}`)
       }), { timeout: 120_000 })
 
+    it.scopedLive("the contact limit stops new contacts plainly; raising it continues where it stopped", () =>
+      Effect.gen(function*() {
+        const s = yield* sandbox(dialect, { size: 60 })
+        const created = yield* createImport(s)
+        const account = yield* Cli.json<{ contactLimit: number | null }>(["account", "--contact-limit", "10"], s.options)
+        assert.strictEqual(account.contactLimit, 10)
+        const stopped = yield* Cli.run(["sync", created.id, "--until-done"], s.options)
+        assert.strictEqual(stopped.code, 0, stopped.stderr)
+        assert.include(stopped.stdout, "contact limit of 10 is reached")
+        assert.strictEqual((yield* Cli.json<{ contactCount: number }>(["account"], s.options)).contactCount, 10)
+
+        yield* Cli.json(["account", "--contact-limit", "none"], s.options)
+        const resumed = yield* Cli.json<Array<RunJson>>(["sync", created.id, "--until-done"], s.options)
+        assert.strictEqual(resumed[resumed.length - 1]!.outcome, "caught-up")
+        const all = yield* Cli.json<{ contacts: Array<{ email: string }> }>(["contacts", "--limit", "1000"], s.options)
+        assert.deepStrictEqual(new Set(all.contacts.map((c) => c.email)), s.fake.expectedEmails())
+      }), { timeout: 120_000 })
+
     it.scopedLive("run --once syncs what is due and exits", () =>
       Effect.gen(function*() {
         const s = yield* sandbox(dialect, { size: 50 })
@@ -230,6 +248,24 @@ describe("autoimport run", () => {
       assert.include(metrics, `autoimport_contacts_skipped_total{connector="google-contacts",reason="InvalidEmail"} ${invalid}`)
       assert.include(metrics, "# TYPE autoimport_sync_duration_seconds histogram")
       assert.include(metrics, `autoimport_sync_duration_seconds_count{connector="google-contacts"} 1`)
+
+      // The admin API serves the CLI's views; without a token configured it is open on loopback.
+      const api = (route: string) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${base}/api${route}`)
+          return { status: response.status, body: await response.json() as any }
+        })
+      const fields = yield* api("/fields")
+      assert.include(fields.body.fields.map((f: { tag: string }) => f.tag), "GOOGLE_CONTACTS_COMPANY")
+      const contacts = yield* api("/contacts?limit=5")
+      assert.strictEqual(contacts.body.contacts.length, 5)
+      const connectors = yield* api("/connectors")
+      assert.deepStrictEqual(connectors.body.connectors.map((c: { id: string; imports: number }) => [c.id, c.imports]), [["google-contacts", 1]])
+      const history = yield* api(`/imports/${created.id}/runs?skips=true`)
+      assert.strictEqual(history.body.runs[0].skips.length, run.skipped)
+      assert.strictEqual((yield* api("/imports/999")).status, 404)
+      assert.strictEqual((yield* api("/contacts?list=nope")).status, 404)
+      assert.strictEqual((yield* api("/contacts?limit=zero")).status, 400)
 
       yield* runner.signal("SIGINT")
       const exit = yield* runner.exit()
