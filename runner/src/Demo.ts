@@ -160,6 +160,6 @@ const summary = (options: DemoOptions, setup: Setup.SetupShape, configFile: stri
       `  ${cli} runs ${importIds[0] ?? 1} --skips`,
       ...(invalid ? [`  ${cli} contacts --email '${invalid.email}'     # why is this one not here?`] : []),
       `  ${cli} sync ${importIds[0] ?? 1}`,
-      `  curl http://${setup.config.http.host}:${setup.config.http.port}/metrics   (also /api/imports, /api/contacts?limit=5)`
+      `  open http://${setup.config.http.host}:${setup.config.http.port}/ (the setup page); curl …/metrics, …/api/imports, …/api/contacts?limit=5`
     ].join("\n"))
   })

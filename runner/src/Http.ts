@@ -1,10 +1,11 @@
 /**
  * The runner's HTTP side (DESIGN §6): `/healthz` (the process is up), `/readyz` (the database
- * answers and the runner is not shutting down), Prometheus `/metrics`, and a read-only admin
- * JSON API under `/api`. It listens on 127.0.0.1 by default; when a token is configured (it must
- * be when the host is reachable from elsewhere) `/api` requires `Authorization: Bearer <token>`.
+ * answers), Prometheus `/metrics`, the admin JSON API under `/api` (the CLI's views, and
+ * creating an import) and the setup page of R7 at `/`. It listens on 127.0.0.1 by default; when
+ * a token is configured (it must be when the host is reachable from elsewhere) `/api` requires
+ * `Authorization: Bearer <token>`.
  */
-import { Store } from "@autoimport/core"
+import { Connector, Store } from "@autoimport/core"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -18,8 +19,11 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
 import { timingSafeEqual } from "node:crypto"
-import { Config } from "./Config.js"
+import { Config, describeParseError } from "./Config.js"
+import * as Imports from "./Imports.js"
+import { setupPage } from "./internal/ui.js"
 import * as Metrics from "./Metrics.js"
+import { Scheduler } from "./Scheduler.js"
 import { defaultAccountId } from "./Setup.js"
 import * as Views from "./Views.js"
 
@@ -44,6 +48,13 @@ const positiveInt = (text: string | undefined, fallback: number) => {
   const n = text === undefined ? fallback : Number(text)
   return Number.isSafeInteger(n) && n > 0 ? n : undefined
 }
+
+const NewImport = Schema.Struct({
+  connector: Schema.String,
+  name: Schema.NonEmptyTrimmedString,
+  list: Schema.optional(Schema.NonEmptyTrimmedString),
+  config: Schema.Unknown
+})
 
 const api = HttpRouter.empty.pipe(
   HttpRouter.get("/imports", Effect.map(Views.imports, (imports) => json({ imports }))),
@@ -70,13 +81,33 @@ const api = HttpRouter.empty.pipe(
       return json(yield* Views.contacts({ email: param("email"), list: param("list"), limit }))
     })
   ),
+  HttpRouter.post(
+    "/imports",
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      // JSON only: a cross-site form cannot send it without a CORS preflight, which is refused.
+      if (!request.headers["content-type"]?.startsWith("application/json")) {
+        return problem(415, "send the import as application/json")
+      }
+      const body = yield* HttpServerRequest.schemaBodyJson(NewImport)
+      const { connector } = yield* Effect.flatMap(Connector.Connectors, (connectors) => connectors.get(body.connector))
+      const config = yield* Imports.validate(connector, "config", body.config)
+      const imp = yield* Imports.create({ config, name: body.name, list: body.list ?? connector.name })
+      yield* Effect.flatMap(Scheduler, (scheduler) => scheduler.wake)
+      return json(yield* Views.importView(imp), 201)
+    })
+  ),
   HttpRouter.get("/fields", Effect.map(Views.fields, (fields) => json({ fields }))),
   HttpRouter.get("/lists", Effect.map(Views.lists, (lists) => json({ lists }))),
   HttpRouter.get("/connectors", Effect.map(Views.connectors, (connectors) => json({ connectors }))),
   HttpRouter.get("/account", Effect.map(Views.account, (account) => json(account))),
   HttpRouter.catchTags({
     ImportNotFound: (e) => Effect.succeed(problem(404, e.message)),
-    UnknownList: (e) => Effect.succeed(problem(404, e.message))
+    UnknownList: (e) => Effect.succeed(problem(404, e.message)),
+    ParseError: (e) => Effect.succeed(problem(400, `the request body: ${describeParseError(e).join("; ")}`)),
+    RequestError: (e) => Effect.succeed(problem(400, `the request body: ${e.message}`)),
+    InvalidConfig: (e) => Effect.succeed(problem(400, e.message)),
+    ConnectorNotLoaded: (e) => Effect.succeed(problem(400, e.message))
   })
 )
 
@@ -107,6 +138,7 @@ export const layer = Layer.unwrapScoped(
     })
     const guardedApi = Option.match(config.http.adminToken, { onNone: () => api, onSome: (token) => api.pipe(bearer(token)) })
     const router = HttpRouter.empty.pipe(
+      HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(setupPage))),
       HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.text("ok\n"))),
       HttpRouter.get("/readyz", ready),
       HttpRouter.get(

@@ -10,7 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import * as Cli from "./support/cli.js"
 
@@ -266,6 +266,27 @@ describe("autoimport run", () => {
       assert.strictEqual((yield* api("/imports/999")).status, 404)
       assert.strictEqual((yield* api("/contacts?list=nope")).status, 404)
       assert.strictEqual((yield* api("/contacts?limit=zero")).status, 400)
+
+      // The setup page, and creating an import through the API: validated like the CLI's, synced at once.
+      const page = yield* Effect.promise(() => fetch(`${base}/`))
+      assert.strictEqual(page.status, 200)
+      assert.include(page.headers.get("content-type"), "text/html")
+      assert.include(yield* Effect.promise(() => page.text()), "Set up an import")
+      const post = (body: unknown, contentType = "application/json") =>
+        Effect.promise(async () => {
+          const response = await fetch(`${base}/api/imports`, { method: "POST", headers: { "content-type": contentType }, body: JSON.stringify(body) })
+          return { status: response.status, body: await response.json() as any }
+        })
+      const config = JSON.parse(readFileSync(path.join(s.cwd, "import.json"), "utf8"))
+      assert.strictEqual((yield* post({ connector: "google-contacts", name: "Form", config }, "text/plain")).status, 415)
+      const rejected = yield* post({ connector: "google-contacts", name: "Form", config: { clientId: "x" } })
+      assert.strictEqual(rejected.status, 400)
+      assert.include(rejected.body.error, "clientSecret")
+      assert.strictEqual((yield* post({ connector: "nope", name: "Form", config })).status, 400)
+      const made = yield* post({ connector: "google-contacts", name: "Form", list: "From the form", config })
+      assert.strictEqual(made.status, 201)
+      assert.deepStrictEqual([made.body.name, made.body.lists, made.body.config.refreshToken], ["Form", ["From the form"], "<redacted>"])
+      yield* runner.waitFor(new RegExp(`"sync finished".*"importId":"${made.body.id}"`))
 
       yield* runner.signal("SIGINT")
       const exit = yield* runner.exit()
