@@ -545,8 +545,13 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
         for (const [email, contact] of pending) {
           for (const [fieldId, value] of contact.fields) {
             const fieldKey = Number(fieldId)
-            if (value === null) cleared.set(fieldKey, [...(cleared.get(fieldKey) ?? []), idOf(email)])
-            else values.push({ contact_id: idOf(email), field_id: fieldKey, value })
+            if (value !== null) values.push({ contact_id: idOf(email), field_id: fieldKey, value })
+            // A contact created by this page has no values to delete.
+            else if (existing.has(email)) {
+              const ids = cleared.get(fieldKey)
+              if (ids === undefined) cleared.set(fieldKey, [idOf(email)])
+              else ids.push(idOf(email))
+            }
           }
         }
         for (const batch of chunks(values, chunkSize)) {
