@@ -48,7 +48,3 @@ export const mask = (value: unknown): unknown => {
   if (typeof value === "bigint") return value.toString()
   return value
 }
-
-/** The masked config as one line of text, for tables. */
-export const maskedText = (masked: MaskedConfig): string =>
-  masked._tag === "Masked" ? JSON.stringify(masked.value) : `(${masked.reason})`

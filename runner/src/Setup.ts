@@ -44,8 +44,6 @@ export interface SetupShape {
   readonly cwd: string
 }
 
-export class Setup extends Context.Tag("@autoimport/runner/Setup")<Setup, SetupShape>() {}
-
 /** Validated configuration and loaded connectors. Reads only. */
 export const load = (
   options: Config.LoadOptions
@@ -88,16 +86,15 @@ const verifyKey = (store: Store.StoreShape) =>
 export const owner = `${hostname()}:${process.pid}`
 
 /**
- * Everything a command uses: the setup, the store, the engine, one rate limiter for the process
+ * Everything a command uses: the configuration, the connectors, the store, the engine, one rate limiter for the process
  * and the scheduler. The HTTP client comes from the entry point.
  */
 export const layer = (setup: SetupShape): Layer.Layer<
-  Setup | Config.Config | Store.Store | Connector.Connectors | RateLimiter.RateLimiter | SyncEngine.SyncEngine | Scheduler.Scheduler,
+  Config.Config | Store.Store | Connector.Connectors | RateLimiter.RateLimiter | SyncEngine.SyncEngine | Scheduler.Scheduler,
   CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch,
   FileSystem.FileSystem | Path.Path | HttpClient.HttpClient
 > => {
   const base = Layer.mergeAll(
-    Layer.succeed(Setup, setup),
     Layer.succeed(Config.Config, setup.config),
     Layer.succeed(Connector.Connectors, setup.connectors),
     RateLimiter.layer,
