@@ -62,8 +62,6 @@ export interface Source {
   readonly records: () => ReadonlyArray<SourceRecord>
   /** Applies a mutation to the `pick`-th eligible record (modulo their number). */
   readonly mutate: (mutation: Mutation, pick: number) => void
-  /** The tokens and secrets the fake issues or accepts, none of which may leak. */
-  readonly secrets: () => ReadonlyArray<string>
 }
 
 export interface Subject {
@@ -76,48 +74,34 @@ export interface Subject {
   readonly make: (shape: DatasetShape) => Source
 }
 
-/** The generic part: any connector fake through its `AcceptanceFake`. */
-const fromAcceptance = (fake: AcceptanceFake): Pick<Source, "handlers" | "faults" | "config"> & {
-  readonly generic: (mutation: Mutation) => boolean
-} => ({
-  handlers: fake.handlers,
-  faults: fake.faults,
-  config: fake.config,
-  generic: (mutation) => {
-    switch (mutation) {
-      case "add":
-        return fake.add(1).length > 0
-      case "add-same-time":
-        return fake.add(2, { sameTimestamp: true }).length > 0
-      case "edit":
-        return fake.edit(1).length > 0
-      case "remove":
-        return fake.remove(1).length > 0
-      default:
-        return false
-    }
+/** The mutations every connector fake offers, through its `AcceptanceFake`; false when not one of them. */
+const acceptanceMutate = (fake: AcceptanceFake) => (mutation: Mutation): boolean => {
+  switch (mutation) {
+    case "add":
+      return fake.add(1).length > 0
+    case "add-same-time":
+      return fake.add(2, { sameTimestamp: true }).length > 0
+    case "edit":
+      return fake.edit(1).length > 0
+    case "remove":
+      return fake.remove(1).length > 0
+    default:
+      return false
   }
-})
-
-/** Every string under a key that names a secret or token in an (encoded) config. */
-const secretsOf = (value: unknown, key = ""): Array<string> =>
-  typeof value === "string"
-    ? (/secret|token/i.test(key) ? [value] : [])
-    : typeof value === "object" && value !== null
-    ? Object.entries(value).flatMap(([k, v]) => secretsOf(v, k))
-    : []
+}
 
 /** A connector fake known only through its `AcceptanceFake`: emails, no values; generic mutations. */
 const acceptanceSource = (fake: AcceptanceFake): Source => {
-  const generic = fromAcceptance(fake)
+  const mutate = acceptanceMutate(fake)
+  // Read once: a fake may issue a new grant on every call (Shopify installs the app anew).
   const config = fake.config()
   return {
-    ...generic,
+    handlers: fake.handlers,
+    faults: fake.faults,
     config: () => config,
     settings: (url, pageSize) => ({ ...(fake.settings(url) as object), pageSize }),
     records: () => fake.records(),
-    mutate: (mutation) => void generic.generic(mutation),
-    secrets: () => secretsOf(config)
+    mutate: (mutation) => void mutate(mutation)
   }
 }
 
@@ -165,10 +149,12 @@ export const googleRecords = (fake: GoogleFake, criteria: { readonly contactGrou
 /** A served Google fake as a {@link Source} (also for the process suites, which make their own fake). */
 export const googleSource = (fake: GoogleFake): Source => {
   const acceptance = googleAcceptance(fake)
-  const generic = fromAcceptance(acceptance)
+  const generic = acceptanceMutate(acceptance)
   let added = 0
   return {
-    ...generic,
+    handlers: fake.handlers,
+    faults: fake.faults,
+    config: acceptance.config,
     settings: (url, pageSize) => ({ ...fake.settings(url), pageSize, requestsPerMinute: 60_000 }),
     records: () => googleRecords(fake),
     mutate: (mutation, pick) => {
@@ -194,17 +180,19 @@ export const googleSource = (fake: GoogleFake): Source => {
           if (person) fake.dataset.remove(person.resourceName)
           return
         default:
-          generic.generic(mutation)
+          generic(mutation)
       }
-    },
-    secrets: () => {
-      const config = acceptance.config() as Record<string, string>
-      // Access tokens are `ya29.fake-<seed>-<n>`; every one issued so far (at most one per token request).
-      const seed = /^fake-secret-(\d+)$/.exec(config["clientSecret"]!)?.[1]
-      const issued = Array.from({ length: fake.counts.token }, (_, i) => `ya29.fake-${seed}-${i + 1}`)
-      return [config["clientSecret"]!, config["refreshToken"]!, ...issued]
     }
   }
+}
+
+/** The client secret, the refresh token and every access token the fake issued: none may leak. */
+export const googleSecrets = (fake: GoogleFake): ReadonlyArray<string> => {
+  const config = googleAcceptance(fake).config() as Record<string, string>
+  // Access tokens are `ya29.fake-<seed>-<n>`, at most one per token request so far.
+  const seed = /^fake-secret-(\d+)$/.exec(config["clientSecret"]!)?.[1]
+  const issued = Array.from({ length: fake.counts.token }, (_, i) => `ya29.fake-${seed}-${i + 1}`)
+  return [config["clientSecret"]!, config["refreshToken"]!, ...issued]
 }
 
 export const google: Subject = {

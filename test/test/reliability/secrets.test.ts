@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import { existsSync, readFileSync } from "node:fs"
 import * as Figures from "../../src/reliability/Figures.js"
 import * as Runner from "../../src/reliability/Runner.js"
-import { googleSource } from "../../src/reliability/Subjects.js"
+import { googleSecrets } from "../../src/reliability/Subjects.js"
 
 const figures = Figures.make(import.meta.filename)
 afterAll(() => figures.save())
@@ -22,7 +22,6 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     it.scopedLive("no token, secret or key in logs, errors, CLI and API output or the database, through faults and a revoked grant", () =>
       Effect.gen(function*() {
         const s = yield* Runner.sandbox(dialect, { fake: { seed: 57, size: 400 }, pageSize: 40, batchCap: 200 })
-        const source = googleSource(s.fake)
         const id = yield* s.createImport()
 
         s.fake.faults.failNext(2, 503).malformNext(1, "truncated").rateLimitNext(1, 1).expireAccessTokens()
@@ -56,7 +55,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         const shown = JSON.parse((yield* s.cli(["imports", "show", id, "--json"])).stdout)
         assert.deepStrictEqual([shown.config.clientSecret, shown.config.refreshToken], ["<redacted>", "<redacted>"])
 
-        const secrets = [...source.secrets(), s.credentialsKey, adminToken]
+        const secrets = [...googleSecrets(s.fake), s.credentialsKey, adminToken]
         assert.isAtLeast(s.fake.counts.token, 3, "the grant was refreshed several times: there are access tokens to look for")
         const places: Array<[string, string]> = [["process output, CLI and API", s.transcript.join("\n")], ...(yield* databaseText(s))]
         for (const [where, text] of places) {
@@ -64,7 +63,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
           for (const secret of secrets) assert.notInclude(text, secret, `${where} holds a secret`)
         }
         // The check would see one: the config file given to `imports create` holds them in clear.
-        assert.include(readFileSync(`${s.cwd}/import-1.json`, "utf8"), source.secrets()[1]!)
+        assert.include(readFileSync(`${s.cwd}/import-1.json`, "utf8"), googleSecrets(s.fake)[1]!)
         figures.add("scenarios")
       }), 180_000)
 
