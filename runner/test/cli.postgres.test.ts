@@ -1,0 +1,3 @@
+import { cliSuite } from "./support/cliSuite.js"
+
+cliSuite("postgres")
