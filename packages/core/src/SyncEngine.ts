@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { type AnyConnector, Connectors, decodeConfig, type Page } from "./Connector.js"
@@ -39,7 +40,10 @@ export interface SyncOptions {
   readonly batchCap?: number
   /** Who runs the sync, recorded in the run history and used for the lease. */
   readonly owner?: string
-  /** How long the lease holds without renewal; renewed after every page. Default 10 minutes. */
+  /**
+   * How long the lease holds without renewal. A heartbeat renews it every third of that while
+   * the sync runs, so a killed runner blocks its imports for at most this long. Default 1 minute.
+   */
   readonly leaseTtlMillis?: number
 }
 
@@ -72,7 +76,7 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
       Effect.gen(function*() {
         const batchCap = options.batchCap ?? defaultBatchCap
         const owner = options.owner ?? "autoimport"
-        const leaseTtl = options.leaseTtlMillis ?? 10 * 60_000
+        const leaseTtl = options.leaseTtlMillis ?? 60_000
         const imp = yield* store.getImport(importId)
         const now = yield* currentDate
         if (!(yield* store.acquireLease(importId, owner, now, leaseTtl))) {
@@ -87,6 +91,11 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
             Effect.flatMap((held) => held ? Effect.void : Effect.die(new Error(`lost the lease of import ${importId} to another runner`)))
           )
 
+          // The heartbeat keeps the lease through a long page (a slow service, a long rate-limit
+          // pause); renewing after each page also notices a lease lost meanwhile.
+          yield* Effect.forkScoped(
+            Effect.repeat(Effect.ignore(renewLease), Schedule.spaced(Math.max(1, Math.floor(leaseTtl / 3))))
+          )
           const stop: Stop = yield* runPages(imp, batchCap, state, runId, renewLease).pipe(
             Effect.map((fetched): Stop => ({
               outcome: fetched >= batchCap ? "batch-cap" : "caught-up",
@@ -131,7 +140,7 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
           }
           const runs = yield* store.listRuns(importId, 1)
           return { run: runs[0]!, retryAfterMillis: stop.retryAfterMillis }
-        }).pipe(Effect.ensuring(store.releaseLease(importId, owner)))
+        }).pipe(Effect.scoped, Effect.ensuring(store.releaseLease(importId, owner)))
       })
 
     /** Pulls and commits pages until caught up or the cap is reached; returns records fetched. */
@@ -230,12 +239,17 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
           }
           candidates.push({ record, write: toWrite(record, email.right, fields) })
         }
-        const links = yield* store.loadLinks(imp.id, candidates.map((c) => c.record.externalId))
+        const links = yield* store.loadLinks(
+          imp.id,
+          candidates.flatMap((c) => [c.record.externalId, ...c.write.previousExternalIds])
+        )
         const writes: Array<ContactWrite> = []
         let unchanged = 0
         for (const { record, write } of candidates) {
           const hash = contentHash(write, imp.listIds)
-          if (links.get(record.externalId)?.hash === hash && write.previousExternalIds.length === 0) {
+          // A service may repeat a re-key in later answers: only links still under an old id need moving.
+          const rekeyed = write.previousExternalIds.some((id) => links.has(id))
+          if (links.get(record.externalId)?.hash === hash && !rekeyed) {
             unchanged++
           } else {
             writes.push({ ...write, hash })
