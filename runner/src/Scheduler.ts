@@ -167,7 +167,14 @@ export const make = (
         )
         return yield* Effect.forever(
           Effect.gen(function*() {
-            for (const id of yield* claimDue) yield* FiberSet.run(fibers, scheduled(id))
+            // A poll that fails (the database gone for a moment) is logged and tried again at
+            // the next poll: the runner keeps running, as it does for a failing sync.
+            const due = yield* claimDue.pipe(
+              Effect.catchAllCause((cause) =>
+                Effect.as(Effect.logError("could not list due imports; trying again at the next poll", cause), [])
+              )
+            )
+            for (const id of due) yield* FiberSet.run(fibers, scheduled(id))
             yield* Effect.raceFirst(Effect.sleep(options.pollInterval), Queue.take(wakeups))
           })
         )
