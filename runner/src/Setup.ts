@@ -4,13 +4,14 @@
  * then opens the store and builds the services a command needs.
  */
 import { Connector, type Domain, RateLimiter, Store, SyncEngine } from "@autoimport/core"
-import { SqlStore } from "@autoimport/store-sql"
+import { type Credentials, SqlStore } from "@autoimport/store-sql"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { hostname } from "node:os"
 import * as Config from "./Config.js"
@@ -75,10 +76,11 @@ export const layerStore = (
 // plain error at start, before anything could be written with the other key.
 const verifyKey = (store: Store.StoreShape) =>
   store.listImports().pipe(
-    Effect.catchAllDefect((defect) => {
-      const detail = defect instanceof Error ? defect.message : String(defect)
-      return /decrypt/i.test(detail) ? Effect.fail(new CredentialsKeyMismatch({ detail })) : Effect.die(defect)
-    }),
+    Effect.catchAllDefect((defect) =>
+      Predicate.isTagged(defect, "CredentialsKeyMismatch")
+        ? Effect.fail(new CredentialsKeyMismatch({ detail: (defect as Credentials.CredentialsKeyMismatch).message }))
+        : Effect.die(defect)
+    ),
     Effect.zipRight(store.ensureAccount(defaultAccountId)),
     Effect.asVoid
   )

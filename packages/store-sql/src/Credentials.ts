@@ -12,6 +12,7 @@ import * as Either from "effect/Either"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
 
 export const keyLength = 32
@@ -25,6 +26,19 @@ export interface CredentialsShape {
   readonly encrypt: (plaintext: string, context: string) => string
   /** undefined when the key does not authenticate the ciphertext (wrong key or tampered data). */
   readonly decrypt: (stored: string, context: string) => string | undefined
+}
+
+/**
+ * A stored config the key does not authenticate: the store was opened with another key (or the
+ * row was tampered with). Raised as a defect by the store — nothing can go on without the key —
+ * and recognised by the runner at start, which turns it into a plain error.
+ */
+export class CredentialsKeyMismatch extends Schema.TaggedError<CredentialsKeyMismatch>()("CredentialsKeyMismatch", {
+  importId: Schema.String
+}) {
+  override get message() {
+    return `the credentials key does not decrypt import ${this.importId}: wrong key?`
+  }
 }
 
 export class Credentials extends Context.Tag("@autoimport/store-sql/Credentials")<Credentials, CredentialsShape>() {}

@@ -260,7 +260,7 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
     const toImport = (row: ImportRow) => {
       const id = String(row.id)
       const json = credentials.decrypt(row.config, configContext(id))
-      if (json === undefined) throw new Error(`credentials key does not decrypt import ${id}: wrong key?`)
+      if (json === undefined) throw new Credentials.CredentialsKeyMismatch({ importId: id })
       return new Import({
         id: id as ImportId,
         accountId: row.account_id as AccountId,
