@@ -1,7 +1,11 @@
 /**
- * Many imports under the runner's embedded scheduler (`Scheduler.runDue`, runner defaults:
- * concurrency 4, batch cap 500), each of its own fake Google account into its own account of
- * ours: one round of initial syncs, then one round of incremental syncs that find nothing new.
+ * Many imports, each of its own fake Google account into its own account of ours: one round of
+ * initial syncs, then one round of incremental syncs that find nothing new. Driven either by the
+ * runner's embedded scheduler (`Scheduler.runDue`, runner defaults: concurrency 4, batch cap
+ * 500) or by the engine directly, the same syncs four at a time: the scheduler starts one fiber
+ * per due import, all waiting for its 4 slots, and at thousands of imports those waiters cost
+ * more than the syncs (see docs/performance.md), so the engine-driven figures show what the
+ * syncs themselves cost.
  * Reported: CPU per sync of each round, and memory per import (heap and resident set after the
  * two rounds, less before the imports existed, after a full GC; the child runs with --expose-gc).
  */
@@ -22,7 +26,9 @@ const memory = Effect.sync(() => {
   return { heap: usage.heapUsed, rss: usage.rss }
 })
 
-export const manyImports = (url: string, count: number, contactsEach: number) =>
+export type Driver = "scheduler" | "engine"
+
+export const manyImports = (url: string, count: number, contactsEach: number, driver: Driver) =>
   Effect.scoped(Effect.gen(function*() {
     const accounts: Array<FakeAccount> = Array.from({ length: count }, (_, i) => ({ seed: 10_000 + i, size: contactsEach }))
     yield* register(url, [{ seed: 9_999, size: contactsEach }, ...accounts])
@@ -45,10 +51,13 @@ export const manyImports = (url: string, count: number, contactsEach: number) =>
     yield* scheduler.syncNow(warmUp).pipe(Effect.orDie)
     yield* h.store.deleteImport(warmUp).pipe(Effect.orDie)
     const before = yield* memory
-    for (const [i, account] of accounts.entries()) yield* importOf(h, `tenant-${i}`, account)
+    const ids = yield* Effect.forEach(accounts, (account, i) => importOf(h, `tenant-${i}`, account))
+    const syncEach = driver === "scheduler"
+      ? scheduler.runDue
+      : Effect.forEach(ids, (id) => Effect.orDie(h.engine.sync(id, { batchCap: 500, owner: "bench" })), { concurrency: 4 })
 
     const round = (expected: "initial" | "incremental") =>
-      Effect.flatMap(timed(scheduler.runDue), ([wallMillis, result, cpuMillis]) => {
+      Effect.flatMap(timed(syncEach), ([wallMillis, result, cpuMillis]) => {
         const caughtUp = result.filter((r) => r.run.outcome === "caught-up").length
         return caughtUp === count
           ? Effect.succeed({
@@ -63,6 +72,7 @@ export const manyImports = (url: string, count: number, contactsEach: number) =>
     const incremental = yield* round("incremental")
     const after = yield* memory
     return {
+      driver,
       imports: count,
       contactsEach,
       initial,

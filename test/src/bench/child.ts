@@ -11,7 +11,7 @@ import * as LogLevel from "effect/LogLevel"
 import { register, report } from "./Bench.js"
 import type { FakeAccount } from "./FakeServer.js"
 import { initialImport, upsertInto } from "./Growth.js"
-import { manyImports } from "./Imports.js"
+import { type Driver, manyImports } from "./Imports.js"
 import { trial } from "./Throughput.js"
 
 export type Dialect = "sqlite" | "pg"
@@ -21,7 +21,7 @@ export interface Tasks {
   readonly throughput: { readonly url: string; readonly dialect: Dialect; readonly account: FakeAccount; readonly trials: number }
   readonly growth: { readonly url: string; readonly account: FakeAccount }
   readonly upsertInto: { readonly url: string; readonly dialect: Dialect; readonly fill: number; readonly account: FakeAccount }
-  readonly imports: { readonly url: string; readonly count: number; readonly contactsEach: number }
+  readonly imports: { readonly url: string; readonly count: number; readonly contactsEach: number; readonly driver: Driver }
 }
 
 const storeLayer = (dialect: Dialect) => (dialect === "pg" ? layerPgTest : layerSqliteTest)
@@ -36,7 +36,7 @@ const tasks: { readonly [K in keyof Tasks]: (args: Tasks[K]) => Effect.Effect<un
   growth: ({ account, url }) => Effect.zipRight(register(url, [account]), Effect.provide(initialImport(url, account), layerSqliteTest)),
   upsertInto: ({ account, dialect, fill, url }) =>
     Effect.zipRight(register(url, [account]), Effect.provide(upsertInto(url, fill, account), storeLayer(dialect))),
-  imports: ({ contactsEach, count, url }) => Effect.provide(manyImports(url, count, contactsEach), layerSqliteTest)
+  imports: ({ contactsEach, count, driver, url }) => Effect.provide(manyImports(url, count, contactsEach, driver), layerSqliteTest)
 }
 
 const [task, args] = process.argv.slice(2) as [keyof Tasks, string]
