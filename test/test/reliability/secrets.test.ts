@@ -27,6 +27,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         s.fake.faults.failNext(2, 503).malformNext(1, "truncated").rateLimitNext(1, 1).expireAccessTokens()
         const synced = yield* s.cli(["sync", id, "--until-done", "--json"])
         assert.strictEqual(synced.code, 0, synced.stderr)
+        // Another process, another grant refresh: a second access token to look for, whatever
+        // the faults above cost in token requests.
+        s.fake.dataset.add({ email: "second.sync@example.com" })
+        const again = yield* s.cli(["sync", id, "--json"])
+        assert.strictEqual(again.code, 0, again.stderr)
         s.fake.faults.expireAccessTokens().revokeRefreshTokens()
         s.fake.dataset.add({ email: "after.revocation@example.com" })
         const revoked = yield* s.cli(["sync", id, "--json"])
