@@ -78,6 +78,61 @@ describe("Email.normalize", () => {
     assert.match(invalid("ädä@example.com"), /not allowed/)
   })
 
+  it("rejects symbols, emoji and other code points IDNA2008 disallows, in any label and in either form", () => {
+    assert.match(invalid("username@domain.com©"), /top-level domain has "©" \(U\+00A9\).*IDNA2008/)
+    assert.match(invalid("username@domain.xn--com-1ea"), /top-level domain \(com©\) has "©"/)
+    assert.match(invalid("ada@😀.com"), /label "😀" has "😀" \(U\+1F600\)/)
+    assert.match(invalid("ada@xn--e28h.com"), /U\+1F600/)
+    assert.match(invalid("ada@i♥.com"), /U\+2665/)
+    assert.match(invalid("ada@a\u00adb.com"), /U\+00AD/)
+    assert.match(invalid("ada@\u0301a.com"), /starts with a combining mark/)
+    assert.match(invalid("ada@xn--zz.com"), /not a valid internationalized/)
+  })
+
+  it("accepts what IDNA2008 allows, including its exceptions and contextual rules", () => {
+    assert.strictEqual(valid("ada@faß.de"), "ada@faß.de")
+    assert.strictEqual(valid("ada@xn--fa-hia.de"), "ada@faß.de")
+    assert.strictEqual(valid("ada@ı.com"), "ada@ı.com")
+    assert.strictEqual(valid("ada@ᎠᏍᏓ.com"), "ada@ᎠᏍᏓ.com")
+    assert.strictEqual(valid("ada@paral·lel.cat"), "ada@paral·lel.cat")
+    assert.match(invalid("ada@par·a.cat"), /"·" \(U\+00B7\) where IDNA2008 does not allow it/)
+    assert.strictEqual(valid("ada@ب٠١.com"), "ada@ب٠١.com")
+    assert.match(invalid("ada@ب٠۱.com"), /U\+0660\) where IDNA2008 does not allow it/)
+    assert.match(invalid("ada@a\u200db.com"), /joiner U\+200D/)
+  })
+
+  it("rejects a top-level domain of one character or with anything but letters", () => {
+    assert.match(invalid("z@co.c"), /top-level domain has only one character/)
+    assert.match(invalid("ada@example.c0m"), /top-level domain must be letters/)
+    assert.match(invalid("ada@example.co-m"), /top-level domain must be letters/)
+    assert.strictEqual(valid("ada@例え.テスト"), "ada@例え.テスト")
+    assert.strictEqual(valid("ada@example.xn--zckzah"), "ada@example.テスト")
+  })
+
+  it("refuses addresses that only become valid through a compatibility mapping, naming the fix", () => {
+    const reason = /needs a compatibility mapping \(full-width or similar characters\); the source should hold the plain form/
+    assert.match(invalid("somename@ｇｍａｉｌ.com"), reason)
+    assert.match(invalid("somename@ｇmail.com"), /^the domain needs/)
+    assert.match(invalid("ada@ﬁsh.com"), reason)
+    assert.match(invalid("ada@例え。jp"), reason)
+    assert.match(invalid("ｓｏｍｅｎａｍｅ@gmail.com"), /^the part before @ needs/)
+    assert.match(invalid("somename＠gmail.com"), /^its @ needs/)
+  })
+
+  it("joins canonically equivalent spellings of a domain (NFC), which look the same", () => {
+    assert.strictEqual(valid("kunde@bu\u0308cher.de"), "kunde@bücher.de")
+    assert.strictEqual(valid("ada@\u212aelvin.com"), "ada@kelvin.com")
+  })
+
+  it("measures the length limit on the ASCII form of the address", () => {
+    const label = "ü".repeat(20) // xn--tdaaaaaaaaaaaaaaaaaaaa: 26 characters as an A-label
+    const domain = Array.from({ length: 8 }, () => label).join(".") + ".de" // 170 in Unicode, 218 in ASCII
+    assert.strictEqual(valid(`${"a".repeat(35)}@${domain}`), `${"a".repeat(35)}@${domain}`)
+    assert.match(invalid(`${"a".repeat(36)}@${domain}`), /longer than 254/)
+    assert.match(invalid(`ada@${"ü".repeat(60)}.de`), /longer than 63 characters in its ASCII form/)
+    assert.match(invalid("a".repeat(100_000) + "@example.com"), /longer than 254/)
+  })
+
   it("explains why in the error's message, naming the address", () => {
     const result = Email.normalize("ada@localhost")
     assert.isTrue(Either.isLeft(result))
