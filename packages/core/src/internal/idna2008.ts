@@ -17,6 +17,8 @@
  * a deliberate stricter choice recorded in docs/email-rule.md.
  */
 
+import { bidiProblem } from "./bidi.js"
+
 export type DerivedProperty = "PVALID" | "CONTEXTJ" | "CONTEXTO" | "DISALLOWED" | "UNASSIGNED"
 
 /** RFC 5892 §2.6: code points whose derived property is fixed by the RFC, not by the algorithm. */
@@ -145,7 +147,7 @@ const LEADING_MARK = /^\p{M}/u
  * Why `label` (lower case, NFC) is not a valid IDNA2008 U-label, or `undefined` when it is
  * (RFC 5891 §4.2.3): no hyphen at either end nor in the third and fourth positions (reserved for
  * prefixes like `xn--`), no combining mark first, and every code point PVALID or, for CONTEXTO,
- * in its allowed context.
+ * in its allowed context, and a right-to-left label meets the Bidi rule (./bidi.ts).
  */
 export const uLabelProblem = (label: string): string | undefined => {
   if (label.normalize("NFC") !== label) return "is not in Unicode normalization form C"
@@ -169,5 +171,5 @@ export const uLabelProblem = (label: string): string | undefined => {
         return `has ${codePointName(cp)}, which domain names cannot hold (IDNA2008)`
     }
   }
-  return undefined
+  return bidiProblem(label)
 }
