@@ -4,16 +4,16 @@
  * ambiguous, would pass as valid U-labels.
  *
  * The rule is stated in Bidi_Class values, which JavaScript regular expressions cannot query.
- * Among the code points a U-label may hold at all (PVALID and CONTEXTO, ./idna2008.ts) the class
- * follows from General_Category and Script, with the few exceptions listed below: right-to-left
- * scripts give R (or AL, which the rule treats alike), nonspacing marks NSM, ASCII and extended
- * Arabic-Indic digits EN, Arabic-Indic and Hanifi Rohingya digits AN, a handful of modifier
- * letters and punctuation ON, the hyphen ES, everything else L. Checked against Unicode 14.0's
+ * Among the code points a U-label may hold at all (PVALID, CONTEXTO, CONTEXTJ: ./idna2008.ts)
+ * the class follows from General_Category and Script, with the few exceptions listed below:
+ * right-to-left scripts give R (or AL, which the rule treats alike), nonspacing marks NSM, ASCII
+ * and extended Arabic-Indic digits EN, Arabic-Indic and Hanifi Rohingya digits AN, a handful of
+ * modifier letters and punctuation ON, the hyphen ES, the joiners BN, everything else L. Checked against Unicode 14.0's
  * Bidi_Class for every such code point Unicode 14.0 assigns (test/bidi.test.ts); later
  * additions follow the same derivation.
  */
 
-export type BidiClass = "L" | "R" | "AN" | "EN" | "ES" | "ON" | "NSM"
+export type BidiClass = "L" | "R" | "AN" | "EN" | "ES" | "ON" | "NSM" | "BN"
 
 /** Scripts written right to left (Unicode's ScriptExtensions and Bidi data, up to Unicode 17.0). */
 const RIGHT_TO_LEFT = new RegExp(
@@ -41,9 +41,10 @@ const OTHER_NEUTRAL = new Set([
 /** Nonspacing marks (Kannada, Zanabazar Square, Bhaiksuki vowel signs) that Unicode classes L. */
 const LEFT_TO_RIGHT_MARKS = new Set([0x0cbf, 0x0cc6, 0x11a07, 0x11a08, 0x11c3f])
 
-/** The Bidi_Class of a code point a U-label may hold (PVALID or CONTEXTO). */
+/** The Bidi_Class of a code point a U-label may hold (PVALID, CONTEXTO or CONTEXTJ). */
 export const bidiClass = (cp: number): BidiClass => {
   if (cp === 0x2d) return "ES"
+  if (cp === 0x200c || cp === 0x200d) return "BN" // the joiners
   if ((cp >= 0x30 && cp <= 0x39) || (cp >= 0x06f0 && cp <= 0x06f9)) return "EN"
   if ((cp >= 0x0660 && cp <= 0x0669) || (cp >= 0x10d30 && cp <= 0x10d39)) return "AN"
   if (OTHER_NEUTRAL.has(cp)) return "ON"

@@ -11,13 +11,12 @@
  * keep up to date, no dependency). JavaScript has no full case folding; where it differs from
  * lower-casing for the "Unstable" category, the difference is spelled out below.
  *
- * Contextual rules (RFC 5892 Appendix A): the CONTEXTO rules are implemented; the two joiners
- * (CONTEXTJ: ZERO WIDTH JOINER and NON-JOINER) need the Virama combining class and Arabic
- * joining types, which regular expressions cannot query, so labels holding them are refused —
- * a deliberate stricter choice recorded in docs/email-rule.md.
+ * Contextual rules (RFC 5892 Appendix A): the CONTEXTO rules below, the two joiners (CONTEXTJ)
+ * in ./joiners.ts.
  */
 
 import { bidiProblem } from "./bidi.js"
+import { joinerOk } from "./joiners.js"
 
 export type DerivedProperty = "PVALID" | "CONTEXTJ" | "CONTEXTO" | "DISALLOWED" | "UNASSIGNED"
 
@@ -146,7 +145,7 @@ const LEADING_MARK = /^\p{M}/u
 /**
  * Why `label` (lower case, NFC) is not a valid IDNA2008 U-label, or `undefined` when it is
  * (RFC 5891 §4.2.3): no hyphen at either end nor in the third and fourth positions (reserved for
- * prefixes like `xn--`), no combining mark first, and every code point PVALID or, for CONTEXTO,
+ * prefixes like `xn--`), no combining mark first, every code point PVALID or (CONTEXTO, CONTEXTJ)
  * in its allowed context, and a right-to-left label meets the Bidi rule (./bidi.ts).
  */
 export const uLabelProblem = (label: string): string | undefined => {
@@ -164,7 +163,8 @@ export const uLabelProblem = (label: string): string | undefined => {
         if (contextOk(cp, chars[i - 1], chars[i + 1], label)) continue
         return `has ${codePointName(cp)} where IDNA2008 does not allow it`
       case "CONTEXTJ":
-        return `has the invisible joiner ${codePointName(cp)}, which is not accepted`
+        if (joinerOk(chars, i)) continue
+        return `has the invisible joiner ${codePointName(cp)} where IDNA2008 does not allow it`
       case "UNASSIGNED":
         return `has ${codePointName(cp)}, which Unicode does not assign`
       case "DISALLOWED":
