@@ -133,6 +133,14 @@ describe("Email.normalize", () => {
     assert.match(invalid("a".repeat(100_000) + "@example.com"), /longer than 254/)
   })
 
+  it("ends on a long run of spaces inside the input (no regular expression backtracking)", () => {
+    // Trimming with /\s+$/ backtracked from every space of the run: about an hour of CPU for
+    // this input, one sync stalled on one record. The verdict is what is asserted.
+    assert.match(invalid(`ada${" ".repeat(1_000_000)}x@example.com`), /longer than 254/)
+    assert.match(invalid(`ada${"\u3000".repeat(100)}@example.com`), /white space/)
+    assert.strictEqual(valid(`${" ".repeat(1_000_000)}ada@example.com\u3000\u3000`), "ada@example.com")
+  })
+
   it("explains why in the error's message, naming the address", () => {
     const result = Email.normalize("ada@localhost")
     assert.isTrue(Either.isLeft(result))
