@@ -77,18 +77,24 @@ export const normalize = (raw: string): Either.Either<NormalizedEmail, InvalidEm
     )
   }
   if (trimmed.indexOf("@", at + 1) !== -1) return invalid("it has more than one @")
-  const local = trimmed.slice(0, at).toLowerCase()
-  if (local.length === 0) return invalid("the part before @ is empty")
+  const rawLocal = trimmed.slice(0, at)
+  if (rawLocal.length === 0) return invalid("the part before @ is empty")
+  // Checked before lower-casing: the KELVIN SIGN lower-cases to a plain k (and is a K in NFC).
+  if (!ASCII.test(rawLocal)) {
+    const nfc = rawLocal.normalize("NFC")
+    return invalid(
+      needsCompatibilityMapping(nfc) || ASCII.test(nfc)
+        ? `the part before @ ${COMPATIBILITY_MAPPING}`
+        : "the part before @ contains characters that are not allowed"
+    )
+  }
+  const local = rawLocal.toLowerCase()
   if (local.length > 64) return invalid("the part before @ is longer than 64 characters")
   if (local.startsWith(".") || local.endsWith(".") || local.includes("..")) {
     return invalid("the part before @ has a leading, trailing or double dot")
   }
   if (!local.split(".").every((atom) => ATEXT.test(atom))) {
-    return invalid(
-      !ASCII.test(local) && needsCompatibilityMapping(local.normalize("NFC"))
-        ? `the part before @ ${COMPATIBILITY_MAPPING}`
-        : "the part before @ contains characters that are not allowed"
-    )
+    return invalid("the part before @ contains characters that are not allowed")
   }
   let domain = trimmed.slice(at + 1)
   if (ASCII.test(domain)) {

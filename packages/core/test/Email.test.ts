@@ -117,6 +117,8 @@ describe("Email.normalize", () => {
     assert.match(invalid("ada@例え。jp"), reason)
     assert.match(invalid("ｓｏｍｅｎａｍｅ@gmail.com"), /^the part before @ needs/)
     assert.match(invalid("somename＠gmail.com"), /^its @ needs/)
+    // the KELVIN SIGN lower-cases to a plain k: it must not slip into the part before @
+    assert.match(invalid("\u212aelvin@example.com"), /^the part before @ needs/)
   })
 
   it("joins canonically equivalent spellings of a domain (NFC), which look the same", () => {
