@@ -96,8 +96,12 @@ export interface OAuth2Endpoints {
 }
 
 export interface OAuth2<Settings> extends OAuth2Data {
-  /** The endpoints, from the settings and what the user typed (`input`, e.g. the shop). */
-  readonly endpoints: (settings: Settings, input: Readonly<Record<string, string>>) => OAuth2Endpoints
+  /**
+   * The endpoints, from the settings and what the user typed (`input`, e.g. the shop), or what is
+   * wrong with the input (one line, naming the field). Typed input ends up in a URL, so check it
+   * here: a shop of `evil.example/` must not become a host.
+   */
+  readonly endpoints: (settings: Settings, input: Readonly<Record<string, string>>) => Either.Either<OAuth2Endpoints, string>
   /** The operator's OAuth client from the settings; none when it is not configured. */
   readonly client: (settings: Settings) => Option.Option<OAuthClient>
 }

@@ -16,7 +16,7 @@ const oauth: Authorization.OAuth2<{ readonly base: string }> = {
   input: [{ key: "shop", label: "Shop", secret: false }],
   fills: { "credentials.clientId": "clientId", "credentials.clientSecret": "clientSecret", "credentials.refreshToken": "refreshToken" },
   constants: { "credentials._tag": "oauth" },
-  endpoints: (settings) => ({ authorizeUrl: `${settings.base}/authorize`, tokenUrl: `${settings.base}/token` }),
+  endpoints: (settings) => Either.right({ authorizeUrl: `${settings.base}/authorize`, tokenUrl: `${settings.base}/token` }),
   client: () => Option.none()
 }
 
