@@ -12,7 +12,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { http, HttpResponse } from "msw"
 import { Authorize, Http, PendingAuthorizations, Pkce } from "../src/index.js"
-import { clientCredentials, layerPull, makeConsent, serveFake } from "../src/testing/index.js"
+import { clientCredentials, layerPull, makeConsent, pressConsent as press, serveFake } from "../src/testing/index.js"
 
 const client = { clientId: "client-1", clientSecret: Redacted.make("secret-1") }
 
@@ -72,16 +72,6 @@ const withConnector = (method: Authorization.OAuth2<any>) =>
     Layer.succeed(Connectors, Connectors.fromList([{ connector: connector(method), settings: {} }])),
     PendingAuthorizations.layer()
   ))
-
-/** What a browser does on the consent page: read the form, press a button, read the redirect. */
-const press = (consentUrl: string, decision: "allow" | "deny") =>
-  Effect.promise(async () => {
-    const page = await fetch(consentUrl)
-    const text = await page.text()
-    const id = /name="request" value="([^"]+)"/.exec(text)?.[1] ?? ""
-    const answer = await fetch(consentUrl, { method: "POST", body: new URLSearchParams({ request: id, decision }), redirect: "manual" })
-    return { status: answer.status, location: new URL(answer.headers.get("location")!), page: text }
-  })
 
 const queryOf = (url: URL) => Object.fromEntries(url.searchParams)
 

@@ -6,6 +6,7 @@
  * PKCE verifier of RFC 7636 §4.6 when a challenge was sent). Each fake answers in its own
  * service's format and issues its own tokens; this module only says whether a code is good.
  */
+import * as Effect from "effect/Effect"
 import { createHash, randomBytes } from "node:crypto"
 
 export interface ConsentOptions {
@@ -17,14 +18,14 @@ export interface ConsentOptions {
   readonly codeTtlMillis?: number
   /** The provider's clock. Default `Date.now`; tests pass their own to expire codes. */
   readonly now?: () => number
-  /** Parameters the callback carries besides `code`/`error` and `state` (Shopify: `shop`). */
-  readonly callbackParams?: () => Readonly<Record<string, string>>
 }
 
 /** A code that may be exchanged, with what was granted. */
 export interface Redeemed {
   readonly clientId: string
   readonly scopes: ReadonlyArray<string>
+  /** The authorize request's parameters, for provider-specific ones (Google's `access_type=offline`). */
+  readonly asked: Readonly<Record<string, string>>
 }
 
 export type RedeemResult =
@@ -52,6 +53,7 @@ interface Asked {
   readonly state: string | undefined
   readonly scopes: ReadonlyArray<string>
   readonly challenge: string | undefined
+  readonly params: Readonly<Record<string, string>>
 }
 
 interface Code extends Asked {
@@ -79,7 +81,7 @@ export const makeConsent = (options: ConsentOptions): Consent => {
 
   const back = (to: Asked, params: Record<string, string>) => {
     const url = new URL(to.redirectUri)
-    for (const [name, value] of Object.entries({ ...params, ...(to.state === undefined ? {} : { state: to.state }), ...options.callbackParams?.() })) {
+    for (const [name, value] of Object.entries({ ...params, ...(to.state === undefined ? {} : { state: to.state }) })) {
       url.searchParams.set(name, value)
     }
     return new Response(null, { status: 302, headers: { location: url.toString(), "cache-control": "no-store" } })
@@ -100,7 +102,8 @@ export const makeConsent = (options: ConsentOptions): Consent => {
       redirectUri,
       state: query.get("state") ?? undefined,
       scopes: (query.get("scope") ?? "").split(/[ ,]+/).filter((s) => s !== ""),
-      challenge: query.get("code_challenge") ?? undefined
+      challenge: query.get("code_challenge") ?? undefined,
+      params: Object.fromEntries(query)
     }
     if (query.get("response_type") !== "code") return back(ask, { error: "unsupported_response_type" })
     const method = query.get("code_challenge_method")
@@ -147,7 +150,7 @@ export const makeConsent = (options: ConsentOptions): Consent => {
       if (createHash("sha256").update(verifier, "ascii").digest("base64url") !== code.challenge) return refused("Invalid code verifier.")
     }
     counts.redeemed++
-    return { _tag: "Redeemed", grant: { clientId: code.clientId, scopes: code.scopes } }
+    return { _tag: "Redeemed", grant: { clientId: code.clientId, scopes: code.scopes, asked: code.params } }
   }
 
   return { page, decide, redeem, counts }
@@ -163,3 +166,16 @@ export const clientCredentials = (request: Request, params: Readonly<Record<stri
   }
   return { clientId: params["client_id"], clientSecret: params["client_secret"] }
 }
+
+/** What a browser does on a fake's consent page: load it, press Allow or Deny, and read where it is sent (not followed). */
+export const pressConsent = (consentUrl: string, decision: "allow" | "deny") =>
+  Effect.promise(async () => {
+    const page = await fetch(consentUrl)
+    const text = await page.text()
+    const id = /name="request" value="([^"]+)"/.exec(text)?.[1]
+    if (id === undefined) throw new Error(`no consent form at ${consentUrl} (HTTP ${page.status}): ${text.slice(0, 300)}`)
+    const answer = await fetch(consentUrl, { method: "POST", body: new URLSearchParams({ request: id, decision }), redirect: "manual" })
+    const location = answer.headers.get("location")
+    if (location === null) throw new Error(`the consent page answered HTTP ${answer.status} without a redirect`)
+    return { status: answer.status, location: new URL(location), page: text }
+  })
