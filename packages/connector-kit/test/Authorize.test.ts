@@ -12,7 +12,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { http, HttpResponse } from "msw"
 import { Authorize, Http, PendingAuthorizations, Pkce } from "../src/index.js"
-import { clientCredentials, layerPull, makeConsent, pressConsent as press, serveFake } from "../src/testing/index.js"
+import { clientCredentials, driveClock, layerPull, makeConsent, pressConsent as press, serveFake } from "../src/testing/index.js"
 
 const client = { clientId: "client-1", clientSecret: Redacted.make("secret-1") }
 
@@ -242,6 +242,26 @@ layer(layerPull)("Authorize over HTTP", (it) => {
       assert.strictEqual((yield* exchange)._tag, "MalformedResponse")
       answer = () => HttpResponse.json({ error: "unsupported_grant_type" }, { status: 400 })
       assert.strictEqual((yield* exchange)._tag, "InvalidConfig")
+      answer = () => new Response(null, { status: 302, headers: { location: "https://elsewhere.example/" } })
+      assert.strictEqual((yield* exchange)._tag, "MalformedResponse")
+    }))
+
+  it.scoped("a token endpoint that never answers ends within the request timeout", () =>
+    Effect.gen(function*() {
+      const provider = yield* serveProvider(() => new Promise<Response>(() => {}) as unknown as Response)
+      const code = Redacted.make("c")
+      const error = yield* Authorize.exchange({
+        service: "Test",
+        method: oauth(provider),
+        tokenUrl: `${provider.url}/token`,
+        client,
+        redirectUri,
+        code,
+        verifier: code,
+        timeout: "5 seconds"
+      }).pipe(Effect.provideService(Http.RetrySchedule, Schedule.recurs(0)), Effect.flip, driveClock)
+      assert.strictEqual(error._tag, "ServiceUnavailable")
+      assert.include(error.message, "no answer within 5s")
     }))
 
   it.scoped("a grant without the refresh token the declaration fills stores nothing and says what is missing", () =>

@@ -131,6 +131,8 @@ export const makeConsent = (options: ConsentOptions): Consent => {
     asked.delete(id)
     if (form.get("decision") !== "allow") return back(ask, { error: "access_denied" })
     const code = randomBytes(24).toString("base64url")
+    // Codes never exchanged would pile up in a long-running demo: drop expired ones first.
+    for (const [old, issued] of codes) if (issued.expiresAt <= now()) codes.delete(old)
     codes.set(code, { ...ask, expiresAt: now() + ttl })
     counts.issued++
     return back(ask, { code })
