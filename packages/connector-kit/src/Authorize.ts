@@ -157,6 +157,7 @@ export interface StartOptions {
   readonly redirectUri: string
   /** The method's `input` fields (Shopify: `{ shop }`). */
   readonly input?: Readonly<Record<string, string>>
+  /** A path on the runner's own site (`/setup?connector=shopify`); anything else is refused. */
   readonly returnTo?: string
   /** The OAuth client, when the runner has it from elsewhere (`AUTOIMPORT_*` variables); default from the settings. */
   readonly client?: OAuthClient
@@ -212,6 +213,10 @@ const resolve = (
 export const start = (options: StartOptions): Effect.Effect<Started, InvalidConfig | ConnectorNotLoaded, PendingAuthorizations | Connectors> =>
   Effect.gen(function*() {
     const { loaded, method } = yield* findMethod(options.connectorId, options.methodId)
+    // The callback redirects there: anything but a path of this site would be an open redirect.
+    if (options.returnTo !== undefined && !/^\/(?![/\\])/.test(options.returnTo)) {
+      return yield* new InvalidConfig({ where: "the connect request", detail: `returnTo ${JSON.stringify(options.returnTo)} is not a path on this site` })
+    }
     const input: Record<string, string> = {}
     for (const field of method.input ?? []) {
       const value = options.input?.[field.key]?.trim()

@@ -318,6 +318,10 @@ layer(layerPull)("Authorize over HTTP", (it) => {
         "invalid configuration in the test-service connection form: Shop: not a shop handle",
         "invalid configuration in connector test-service settings: authorizeUrl \"javascript:alert(1)\" is not an http(s) URL"
       ])
+      for (const returnTo of ["https://evil.example/", "//evil.example/", "/\\evil.example"]) {
+        const open = yield* Effect.flip(Authorize.start({ connectorId: "test-service", sessionId: "s", redirectUri, returnTo })).pipe(withConnector(oauth(provider)))
+        assert.include(open.message, "is not a path on this site")
+      }
       const noClient = yield* Effect.flip(Authorize.start({ connectorId: "test-service", sessionId: "s", redirectUri })).pipe(
         withConnector({ ...oauth(provider), client: () => Option.none() })
       )
