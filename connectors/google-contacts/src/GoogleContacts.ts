@@ -5,9 +5,11 @@
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Http, OAuth2, Paging } from "@autoimport/connector-kit"
+import type * as Authorization from "@autoimport/core/Authorization"
 import { defineConnector, type PullRequest } from "@autoimport/core/Connector"
 import { type ConnectorError, CursorExpired, InvalidConfig, MalformedResponse } from "@autoimport/core/Errors"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -26,10 +28,20 @@ const HttpUrl = Schema.String.pipe(
   })
 )
 
+/** The OAuth client the operator registered with Google once, for "Connect Google Contacts". */
+export const OAuthClient = Schema.Struct({
+  clientId: Schema.NonEmptyTrimmedString,
+  clientSecret: Schema.Redacted(Schema.NonEmptyString)
+})
+
 /** Operator settings (the runner's configuration); tests point the URLs at the fake. */
 export const Settings = Schema.Struct({
   baseUrl: Schema.optionalWith(HttpUrl, { default: () => "https://people.googleapis.com" }),
+  /** Google's consent page (api-notes §2). */
+  authorizeUrl: Schema.optionalWith(HttpUrl, { default: () => "https://accounts.google.com/o/oauth2/v2/auth" }),
   tokenUrl: Schema.optionalWith(HttpUrl, { default: () => "https://oauth2.googleapis.com/token" }),
+  /** Without it, imports are set up with a grant obtained elsewhere (the config's clientId, clientSecret, refreshToken). */
+  oauthClient: Schema.optional(OAuthClient),
   pageSize: Schema.optionalWith(PageSize, { default: () => 100 }),
   /** Google's read quota per user (documented defaults 90–180/min, unconfirmed); all imports of one account share it. */
   requestsPerMinute: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 90 })
@@ -182,6 +194,22 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
     })
   }))
 
+/**
+ * "Connect Google Contacts" (api-notes §2): `access_type=offline` so Google issues a refresh
+ * token, and `prompt=consent` so it issues one again when the user connected this client before
+ * (without it a second grant has no refresh token). Read-only scope: the connector never writes.
+ */
+export const authorization: ReadonlyArray<Authorization.Method<Settings>> = [{
+  _tag: "OAuth2",
+  id: "oauth",
+  label: "Connect with Google",
+  scopes: ["https://www.googleapis.com/auth/contacts.readonly"],
+  authorizeParams: { access_type: "offline", prompt: "consent" },
+  fills: { clientId: "clientId", clientSecret: "clientSecret", refreshToken: "refreshToken" },
+  endpoints: (settings) => Either.right({ authorizeUrl: settings.authorizeUrl, tokenUrl: settings.tokenUrl }),
+  client: (settings) => Option.fromNullable(settings.oauthClient)
+}]
+
 export const GoogleContacts = defineConnector({
   id: "google-contacts",
   name: service,
@@ -193,5 +221,6 @@ export const GoogleContacts = defineConnector({
   deletions: "people deleted in Google Contacts are unlinked from their contacts (the contacts stay); " +
     "a person whose resource name changed keeps its contact",
   accountKey: (config) => accountKey(config),
+  authorization,
   pull
 })

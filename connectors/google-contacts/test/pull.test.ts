@@ -253,6 +253,7 @@ layer(layerPull)("Google Contacts connector definition", (it) => {
     const settings = Schema.decodeUnknownSync(Settings)({})
     assert.deepStrictEqual(settings, {
       baseUrl: "https://people.googleapis.com",
+      authorizeUrl: "https://accounts.google.com/o/oauth2/v2/auth",
       tokenUrl: "https://oauth2.googleapis.com/token",
       pageSize: 100,
       requestsPerMinute: 90

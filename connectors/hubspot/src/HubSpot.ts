@@ -5,11 +5,13 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Http, OAuth2, Paging } from "@autoimport/connector-kit"
+import type * as Authorization from "@autoimport/core/Authorization"
 import { defineConnector, type PullRequest } from "@autoimport/core/Connector"
 import { InvalidConfig } from "@autoimport/core/Errors"
 import type { RateLimiter } from "@autoimport/core/RateLimiter"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -25,9 +27,19 @@ const service = "HubSpot"
 /** Search pages hold at most 200 contacts (§1). */
 const PageSize = Schema.Int.pipe(Schema.between(1, 200))
 
+/** The public app the operator registered with HubSpot once, for "Connect HubSpot". */
+export const OAuthClient = Schema.Struct({
+  clientId: Schema.NonEmptyTrimmedString,
+  clientSecret: Schema.Redacted(Schema.NonEmptyString)
+})
+
 /** Operator settings (the runner's configuration); tests point the URLs at the fake. */
 export const Settings = Schema.Struct({
   baseUrl: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "https://api.hubapi.com" }),
+  /** HubSpot's consent page (api-notes §2). */
+  authorizeUrl: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "https://app.hubspot.com/oauth/authorize" }),
+  /** Without it, imports use a private app token or a grant obtained elsewhere. */
+  oauthClient: Schema.optional(OAuthClient),
   /**
    * v1 is deprecated and sunsets 2027-02-16; its successor's final path is unconfirmed (§2).
    * Both answer shapes are accepted, so switching is a settings change.
@@ -165,6 +177,32 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
     })
   }))
 
+/**
+ * How an import gets its credentials (api-notes §2): a public app's grant (`oauth` is the scope
+ * every OAuth app needs, `crm.objects.contacts.read` the one search needs), or a private app's
+ * static token typed in. The grant is exchanged at the v1 token endpoint (the `tokenUrl`
+ * default); the v3 successor's camelCase answer is only rewritten for refreshes (`wire.ts`).
+ */
+export const authorization: ReadonlyArray<Authorization.Method<Settings>> = [
+  {
+    _tag: "OAuth2",
+    id: "oauth",
+    label: "Connect with HubSpot",
+    scopes: ["oauth", "crm.objects.contacts.read"],
+    fills: { "credentials.clientId": "clientId", "credentials.clientSecret": "clientSecret", "credentials.refreshToken": "refreshToken" },
+    constants: { "credentials._tag": "oauth" },
+    endpoints: (settings) => Either.right({ authorizeUrl: settings.authorizeUrl, tokenUrl: settings.tokenUrl }),
+    client: (settings) => Option.fromNullable(settings.oauthClient)
+  },
+  {
+    _tag: "KeyForm",
+    id: "private-app",
+    label: "Private app access token",
+    fields: [{ key: "credentials.accessToken", label: "Access token", secret: true, description: "Settings → Integrations → Private apps: pat-…" }],
+    constants: { "credentials._tag": "private-app" }
+  }
+]
+
 export const HubSpot = defineConnector({
   id: "hubspot",
   name: service,
@@ -177,5 +215,6 @@ export const HubSpot = defineConnector({
     "date filter, so finding deletions would mean reading every deleted contact on every sync; contacts deleted in " +
     "HubSpot keep their contacts here. Merged contacts move to the surviving HubSpot id.",
   accountKey: (config) => accountKey(config),
+  authorization,
   pull
 })

@@ -39,6 +39,12 @@ export const CostBucket = Schema.Struct({
 })
 export type CostBucket = typeof CostBucket.Type
 
+/** The app the operator registered with Shopify once, for "Connect Shopify" (api-notes §2). */
+export const OAuthClient = Schema.Struct({
+  clientId: Schema.NonEmptyTrimmedString,
+  clientSecret: Schema.Redacted(Schema.NonEmptyString)
+})
+
 export class Settings extends Schema.Class<Settings>("@autoimport/connector-shopify/Settings")({
   /**
    * The shop's origin; `{shop}` is replaced by the import's shop handle. Point it at a proxy or
@@ -49,6 +55,10 @@ export class Settings extends Schema.Class<Settings>("@autoimport/connector-shop
   apiVersion: Schema.optionalWith(Schema.String.pipe(Schema.pattern(/^\d{4}-(01|04|07|10)$/)), { default: () => API_VERSION }),
   /** The token endpoint; `{shop}` is replaced. Default: `<baseUrl>/admin/oauth/access_token`. */
   tokenUrl: Schema.optional(Schema.NonEmptyTrimmedString),
+  /** The consent page; `{shop}` is replaced. Default: `<baseUrl>/admin/oauth/authorize`. */
+  authorizeUrl: Schema.optional(Schema.NonEmptyTrimmedString),
+  /** Without it, imports use a custom app's access token or a grant obtained elsewhere. */
+  oauthClient: Schema.optional(OAuthClient),
   /**
    * Customers per page (Shopify allows 250). The query costs about 5 points per customer, so
    * pages above ~199 exceed the 1000-point single-query cap (MAX_COST_EXCEEDED).

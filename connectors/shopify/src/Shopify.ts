@@ -3,18 +3,21 @@
  * incrementally by `updatedAt` (api-notes/shopify.md).
  */
 import { Paging } from "@autoimport/connector-kit"
+import type * as Authorization from "@autoimport/core/Authorization"
 import { defineConnector, type PullRequest } from "@autoimport/core/Connector"
 import type { SourceRecord } from "@autoimport/core/Domain"
 import * as Arr from "effect/Array"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Order from "effect/Order"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Api from "./internal/api.js"
 import { fields, matches, order, origin, positionOf, toSourceContact } from "./internal/mapping.js"
 import { updatedSince } from "./internal/query.js"
-import { Config, Cursor, type Customer, Settings } from "./Schemas.js"
+import { Config, Cursor, type Customer, Settings, ShopHandle } from "./Schemas.js"
 
 export const accountKey = (config: Config): string => `shopify:${config.shop}`
 
@@ -83,6 +86,46 @@ const ascending = (position: Position, fresh: ReadonlyArray<Customer>): Effect.E
   return Effect.void
 }
 
+/**
+ * How an import gets its credentials (api-notes §2). OAuth happens per shop, so the user names
+ * the shop first: it becomes the consent page's host, which is why it must be a plain handle.
+ * `expiring=1` asks for an expiring offline token with a refresh token (required of public apps
+ * by 2027). Custom and merchant-created apps instead have a non-expiring token the user types.
+ */
+export const authorization: ReadonlyArray<Authorization.Method<Settings>> = [
+  {
+    _tag: "OAuth2",
+    id: "oauth",
+    label: "Connect with Shopify",
+    scopes: ["read_customers"],
+    scopeSeparator: ",",
+    tokenParams: { expiring: "1" },
+    input: [{ key: "shop", label: "Shop", secret: false, description: "my-store or my-store.myshopify.com" }],
+    fills: { "credentials.clientId": "clientId", "credentials.clientSecret": "clientSecret", "credentials.refreshToken": "refreshToken" },
+    endpoints: (settings, input) =>
+      Either.map(
+        Either.mapLeft(Schema.decodeUnknownEither(ShopHandle)(input["shop"] ?? ""), () => "Shop: expected a shop handle such as my-store or my-store.myshopify.com"),
+        (shop) => {
+          const origin = settings.baseUrl.replaceAll("{shop}", shop)
+          return {
+            authorizeUrl: (settings.authorizeUrl ?? `${origin}/admin/oauth/authorize`).replaceAll("{shop}", shop),
+            tokenUrl: (settings.tokenUrl ?? `${origin}/admin/oauth/access_token`).replaceAll("{shop}", shop)
+          }
+        }
+      ),
+    client: (settings) => Option.fromNullable(settings.oauthClient)
+  },
+  {
+    _tag: "KeyForm",
+    id: "access-token",
+    label: "Custom app access token",
+    fields: [
+      { key: "shop", label: "Shop", secret: false, description: "my-store or my-store.myshopify.com" },
+      { key: "credentials.accessToken", label: "Admin API access token", secret: true, description: "shpat_…, from the app's API credentials" }
+    ]
+  }
+]
+
 export const connector = defineConnector({
   id: "shopify",
   name: "Shopify",
@@ -95,5 +138,6 @@ export const connector = defineConnector({
     "Not reported: Shopify's customers query has no tombstones (deleted customers just disappear), so contacts " +
     "imported from a customer deleted in Shopify stay as they are.",
   accountKey,
+  authorization,
   pull
 })

@@ -10,6 +10,7 @@ import { ArrayFormatter, type ParseError } from "effect/ParseResult"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
+import * as Authorization from "./Authorization.js"
 import { ConnectorId, type FieldDefinition, type SourceRecord } from "./Domain.js"
 import { type ConnectorError, ConnectorNotLoaded, InvalidConfig } from "./Errors.js"
 import type { RateLimiter } from "./RateLimiter.js"
@@ -57,6 +58,12 @@ export interface Connector<Settings = any, Config = any, Cursor = any> {
    * are serialized and share one request budget.
    */
   readonly accountKey: (config: Config, settings: Settings) => string
+  /**
+   * How a user gives an import its credentials, in the order the setup dialog offers them: an
+   * OAuth 2.0 authorization-code grant and/or a form of keys (`Authorization.ts`). Optional:
+   * without it, the config is typed as JSON.
+   */
+  readonly authorization?: ReadonlyArray<Authorization.Method<Settings>>
   readonly pull: (request: PullRequest<Settings, Config, Cursor>) => Stream.Stream<Page<Cursor>, ConnectorError, PullServices>
 }
 
@@ -80,6 +87,7 @@ export const defineConnector = <Settings, Config, Cursor>(
     if (keys.has(field.key)) throw new Error(`connector ${id}: field key "${field.key}" is defined twice`)
     keys.add(field.key)
   }
+  if (definition.authorization !== undefined) Authorization.validate(id, definition.authorization)
   return { ...definition, id, coreVersion, [ConnectorTypeId]: ConnectorTypeId }
 }
 

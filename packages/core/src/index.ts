@@ -1,3 +1,4 @@
+export * as Authorization from "./Authorization.js"
 export * as Connector from "./Connector.js"
 export * as Domain from "./Domain.js"
 export * as Email from "./Email.js"

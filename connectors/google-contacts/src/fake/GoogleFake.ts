@@ -3,7 +3,7 @@
  * over a {@link Dataset}. Serve it on a real port with `serveFake` from
  * `@autoimport/connector-kit/testing`.
  */
-import { Faults } from "@autoimport/connector-kit/testing"
+import { clientCredentials, type Consent, Faults, makeConsent } from "@autoimport/connector-kit/testing"
 import { ExternalId, SourceContact } from "@autoimport/core/Domain"
 import * as Email from "@autoimport/core/Email"
 import * as Either from "effect/Either"
@@ -31,6 +31,10 @@ export interface GoogleFakeOptions {
   readonly accessTokenTtlSeconds?: number
   /** Issue a new refresh token on every refresh (the old one stops working). Default false. */
   readonly rotateRefreshTokens?: boolean
+  /** How long an authorization code from the consent page can be exchanged (ms, by `now`). Default 10 minutes. */
+  readonly codeTtlMillis?: number
+  /** The fake's clock for code expiry. Default `Date.now`. */
+  readonly now?: () => number
 }
 
 /** Credentials the fake accepts, in the shape of the connector's import config. */
@@ -47,8 +51,18 @@ export interface GoogleFake {
   readonly faults: Faults
   /** A valid grant; put it in the import config (`{ ...fake.credentials, contactGroup? }`). */
   readonly credentials: GoogleFakeCredentials
-  /** The connector settings for a fake served at `url`. */
-  readonly settings: (url: string) => { readonly baseUrl: string; readonly tokenUrl: string }
+  /**
+   * The connector settings for a fake served at `url`, with the fake's consent page and its
+   * OAuth client registered (encoded: the secret in plain text), so "Connect" works offline.
+   */
+  readonly settings: (url: string) => {
+    readonly baseUrl: string
+    readonly authorizeUrl: string
+    readonly tokenUrl: string
+    readonly oauthClient: { readonly clientId: string; readonly clientSecret: string }
+  }
+  /** The consent page at `/o/oauth2/v2/auth` and its codes. */
+  readonly consent: Consent
   /** Requests seen, per endpoint. */
   readonly counts: { token: number; connections: number; contactGroups: number }
   /** The current refresh token (changes when `rotateRefreshTokens` is on). */
@@ -137,6 +151,14 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
   const accessTokens = new Map<string, { readonly expiresAt: number; readonly epoch: number }>()
   const counts = { token: 0, connections: 0, contactGroups: 0 }
   const ttl = options.accessTokenTtlSeconds ?? 3599
+  const consent = makeConsent({
+    provider: "Google",
+    clients: { [clientId]: { appName: "autoimport (fake Google client)" } },
+    ...(options.codeTtlMillis === undefined ? {} : { codeTtlMillis: options.codeTtlMillis }),
+    ...(options.now === undefined ? {} : { now: options.now })
+  })
+  /** Refresh tokens issued by consent-page grants (each a new grant: Google issues one per `prompt=consent`). */
+  const granted = new Set<string>()
 
   const unauthenticated = () =>
     HttpResponse.json(
@@ -154,29 +176,66 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
     return grant !== undefined && grant.epoch === faults.accessTokenEpoch && Date.now() < grant.expiresAt
   }
 
-  const tokenHandler = http.post("/token", async ({ request }) => {
-    counts.token++
-    const form = new URLSearchParams(await request.text())
-    if (form.get("grant_type") !== "refresh_token") {
-      return HttpResponse.json({ error: "unsupported_grant_type", error_description: "Invalid grant_type: " + form.get("grant_type") }, { status: 400 })
-    }
-    if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
-      return HttpResponse.json({ error: "invalid_client", error_description: "The OAuth client was not found." }, { status: 401 })
-    }
-    if (faults.refreshTokensRevoked || form.get("refresh_token") !== refreshToken) {
-      return HttpResponse.json({ error: "invalid_grant", error_description: "Token has been expired or revoked." }, { status: 400 })
-    }
+  const invalidGrant = (description: string) => HttpResponse.json({ error: "invalid_grant", error_description: description }, { status: 400 })
+
+  const issueAccessToken = () => {
     const accessToken = `ya29.fake-${seed}-${++issued}`
     accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, epoch: faults.accessTokenEpoch })
-    if (options.rotateRefreshTokens) refreshToken = `1//fake-refresh-${seed}-${++rotations}`
+    return accessToken
+  }
+
+  const tokenHandler = http.post("/token", async ({ request }) => {
+    counts.token++
+    const form = Object.fromEntries(new URLSearchParams(await request.text()))
+    const grantType = form["grant_type"]
+    if (grantType !== "refresh_token" && grantType !== "authorization_code") {
+      return HttpResponse.json({ error: "unsupported_grant_type", error_description: "Invalid grant_type: " + grantType }, { status: 400 })
+    }
+    const client = clientCredentials(request, form)
+    if (client.clientId !== clientId || client.clientSecret !== clientSecret) {
+      return HttpResponse.json({ error: "invalid_client", error_description: "The OAuth client was not found." }, { status: 401 })
+    }
+    if (grantType === "authorization_code") {
+      const result = consent.redeem(form, client.clientId)
+      if (result._tag === "Refused") return HttpResponse.json({ error: result.error, error_description: result.description }, { status: 400 })
+      const grant = `1//fake-granted-${seed}-${++issued}`
+      granted.add(grant)
+      return HttpResponse.json({
+        access_token: issueAccessToken(),
+        expires_in: ttl,
+        // Google sends a refresh token only for access_type=offline (api-notes §2).
+        ...(result.grant.asked["access_type"] === "offline" ? { refresh_token: grant } : {}),
+        scope: result.grant.scopes.join(" "),
+        token_type: "Bearer"
+      })
+    }
+    const presented = form["refresh_token"] ?? ""
+    if (faults.refreshTokensRevoked || (presented !== refreshToken && !granted.has(presented))) {
+      return invalidGrant("Token has been expired or revoked.")
+    }
+    const accessToken = issueAccessToken()
+    let rotated: string | undefined
+    if (options.rotateRefreshTokens) {
+      rotated = `1//fake-refresh-${seed}-${++rotations}`
+      if (presented === refreshToken) refreshToken = rotated
+      else {
+        granted.delete(presented)
+        granted.add(rotated)
+      }
+    }
     return HttpResponse.json({
       access_token: accessToken,
       expires_in: ttl,
       scope: "https://www.googleapis.com/auth/contacts.readonly",
       token_type: "Bearer",
-      ...(options.rotateRefreshTokens ? { refresh_token: refreshToken } : {})
+      ...(rotated === undefined ? {} : { refresh_token: rotated })
     })
   })
+
+  const consentHandlers = [
+    http.get("/o/oauth2/v2/auth", ({ request }) => consent.page(request)),
+    http.post("/o/oauth2/v2/auth", ({ request }) => consent.decide(request))
+  ]
 
   const connectionsHandler = http.get("/v1/people/:person/connections", async ({ params, request }) => {
     counts.connections++
@@ -260,11 +319,17 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
   }
 
   return {
-    handlers: [tokenHandler, connectionsHandler, groupHandler],
+    handlers: [tokenHandler, ...consentHandlers, connectionsHandler, groupHandler],
     dataset,
     faults,
     credentials: { clientId, clientSecret: Redacted.make(clientSecret), refreshToken: Redacted.make(refreshToken) },
-    settings: (url) => ({ baseUrl: url, tokenUrl: `${url}/token` }),
+    settings: (url) => ({
+      baseUrl: url,
+      authorizeUrl: `${url}/o/oauth2/v2/auth`,
+      tokenUrl: `${url}/token`,
+      oauthClient: { clientId, clientSecret }
+    }),
+    consent,
     counts,
     refreshToken: () => refreshToken,
     syncTokenNow: () => encode({ k: "sync", s: dataset.seq, e: faults.cursorEpoch }),

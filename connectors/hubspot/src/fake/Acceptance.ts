@@ -30,7 +30,7 @@ export const acceptanceFake = (fake: HubSpotFake): AcceptanceFake => {
     faults: fake.faults,
     // The fake indexes at once, so the connector needs no index-lag window (which would also
     // follow the test clock, not the fake's).
-    settings: (url) => ({ baseUrl: url, tokenUrl: `${url}/oauth/v1/token`, indexLagSeconds: 0, pageSize: 20 }),
+    settings: (url) => ({ baseUrl: url, ...fake.oauthSettings(url), indexLagSeconds: 0, pageSize: 20 }),
     config: () => ({
       credentials: { _tag: "oauth", clientId: fake.clientId, clientSecret: fake.clientSecret, refreshToken: fake.refreshToken },
       portalId: fake.portalId,

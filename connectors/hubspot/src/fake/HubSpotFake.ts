@@ -2,7 +2,7 @@
  * A fake HubSpot portal as MSW handlers: contacts search and list, and the OAuth token endpoint
  * (api-notes/hubspot.md §7), over a seeded {@link Dataset}, with the kit's `Faults`.
  */
-import { Faults, Prng } from "@autoimport/connector-kit/testing"
+import { Faults, makeConsent, Prng } from "@autoimport/connector-kit/testing"
 import { http, HttpResponse } from "msw"
 import { Dataset, type DatasetOptions, type FakeContact } from "./Dataset.js"
 import { defaultProperties, parseSearch, render, search, SearchRejected } from "./Search.js"
@@ -34,6 +34,10 @@ export interface HubSpotFakeOptions extends Partial<DatasetOptions> {
    * after its own seeded delay: out of order, as a search index can be.
    */
   readonly indexDelayMillis?: number
+  /** How long a code from the consent page can be exchanged (ms, by `now`). Default 10 minutes. */
+  readonly codeTtlMillis?: number
+  /** The fake's clock for code expiry. Default `Date.now`. */
+  readonly now?: () => number
 }
 
 const correlationId = (n: number) => `b4c2bed9-bf1f-48a3-949b-${String(n).padStart(12, "0")}`
@@ -67,6 +71,15 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
   const faults = new Faults({ errorBody })
   const issued = new Map<string, number>()
   let tokensIssued = 0
+  const consent = makeConsent({
+    provider: "HubSpot",
+    clients: { [clientId]: { appName: "autoimport (fake HubSpot app)" } },
+    ...(options.codeTtlMillis === undefined ? {} : { codeTtlMillis: options.codeTtlMillis }),
+    ...(options.now === undefined ? {} : { now: options.now })
+  })
+  /** Refresh tokens of installs through the consent page (each install is a new grant). */
+  const granted = new Set<string>()
+  let installs = 0
   /** Every search request body, for tests that check what the connector sends. */
   const searches: Array<unknown> = []
   /** Search requests refused for paging past the result cap. */
@@ -140,25 +153,46 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
           },
         { status: 400 }
       )
-    if (form.get("grant_type") !== "refresh_token") {
-      return HttpResponse.json({ error: "unsupported_grant_type", status: "BAD_GRANT_TYPE", message: "grant_type must be refresh_token" }, { status: 400 })
+    const grantType = form.get("grant_type")
+    if (grantType !== "refresh_token" && grantType !== "authorization_code") {
+      return HttpResponse.json({ error: "unsupported_grant_type", status: "BAD_GRANT_TYPE", message: "grant_type must be refresh_token or authorization_code" }, { status: 400 })
     }
     if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
       return HttpResponse.json({ error: "invalid_client", status: "BAD_CLIENT_ID", message: "missing or unknown client id" }, { status: 400 })
     }
-    if (faults.refreshTokensRevoked || form.get("refresh_token") !== refreshToken) return revoked()
-    if (options.rotateRefreshTokens) refreshToken = `fake-refresh-token-${tokensIssued + 1}`
+    let presented = form.get("refresh_token") ?? ""
+    if (grantType === "authorization_code") {
+      const result = consent.redeem(Object.fromEntries(form), clientId)
+      if (result._tag === "Refused") {
+        return HttpResponse.json({ error: result.error, error_description: result.description, status: "BAD_AUTH_CODE", message: result.description }, { status: 400 })
+      }
+      presented = `fake-granted-refresh-token-${++installs}`
+      granted.add(presented)
+    } else if (faults.refreshTokensRevoked || (presented !== refreshToken && !granted.has(presented))) {
+      return revoked()
+    }
+    let answered = presented
+    if (options.rotateRefreshTokens && grantType === "refresh_token") {
+      answered = `fake-refresh-token-${tokensIssued + 1}`
+      if (presented === refreshToken) refreshToken = answered
+      else {
+        granted.delete(presented)
+        granted.add(answered)
+      }
+    }
     const accessToken = `fake-access-${faults.accessTokenEpoch}-${++tokensIssued}`
     issued.set(accessToken, faults.accessTokenEpoch)
     // Not `faults.json`: a malformed-body fault is meant for the search answer it is armed for.
     return HttpResponse.json(
       camelCase
-        ? { tokenType: "bearer", refreshToken, accessToken, expiresIn: 1800, hubId: Number(portalId), scopes }
-        : { token_type: "bearer", refresh_token: refreshToken, access_token: accessToken, expires_in: 1800 }
+        ? { tokenType: "bearer", refreshToken: answered, accessToken, expiresIn: 1800, hubId: Number(portalId), scopes }
+        : { token_type: "bearer", refresh_token: answered, access_token: accessToken, expires_in: 1800 }
     )
   }
 
   const handlers = [
+    http.get("/oauth/authorize", ({ request }) => consent.page(request)),
+    http.post("/oauth/authorize", ({ request }) => consent.decide(request)),
     http.post("/oauth/v1/token", ({ request }) => refresh(request, false)),
     // The v3 successor (§2): camelCase on the wire per one reference page (unconfirmed).
     http.post("/oauth/v3/token", ({ request }) => refresh(request, true)),
@@ -233,6 +267,10 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
     portalId,
     clientId,
     clientSecret,
+    /** The consent page at `/oauth/authorize` and its codes. */
+    consent,
+    /** Settings for a fake at `url` that make "Connect with HubSpot" work against it (encoded: the secret in plain text). */
+    oauthSettings: (url: string) => ({ authorizeUrl: `${url}/oauth/authorize`, tokenUrl: `${url}/oauth/v1/token`, oauthClient: { clientId, clientSecret } }),
     searches,
     /** How many searches paged past the result cap (a connector that restarts its window never does). */
     get capRejections() {

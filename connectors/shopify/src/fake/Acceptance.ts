@@ -16,7 +16,13 @@ export const acceptanceFake = (shop: Shop.ShopifyFake): AcceptanceFake => {
     handlers: shop.handlers,
     faults: shop.faults,
     // A bucket as large as the fake's: the limiter never waits longer than the fake asks.
-    settings: (url) => ({ baseUrl: url, pageSize: 50, costBucket: { maximumAvailable: 1_000_000, restoreRate: 100_000 } }),
+    // The consent page and token endpoint default to the base URL's; the fake's app is registered.
+    settings: (url) => ({
+      baseUrl: url,
+      pageSize: 50,
+      costBucket: { maximumAvailable: 1_000_000, restoreRate: 100_000 },
+      oauthClient: { clientId: Shop.clientId, clientSecret: Shop.clientSecret }
+    }),
     // Every call is a new installation, so each import holds a refresh token of its own.
     config: () => ({
       shop: "acceptance-shop",

@@ -15,7 +15,7 @@
  * - Faults: the kit's switches (429/5xx/slow/malformed on the GraphQL endpoint; revoked refresh
  *   tokens and expired access tokens on both).
  */
-import { Faults } from "@autoimport/connector-kit/testing"
+import { type Consent, Faults, makeConsent } from "@autoimport/connector-kit/testing"
 import { http, HttpResponse, type RequestHandler } from "msw"
 import { compareKeys, type CustomerNode, Dataset, type DatasetOptions, type Key } from "./Dataset.js"
 
@@ -26,8 +26,10 @@ export interface ShopifyFakeOptions extends DatasetOptions {
   readonly throttledStatus?: 200 | 429
   /** Scopes granted to new access tokens. Default `read_customers`. */
   readonly scope?: string
-  /** The shop's time (ms) for the bucket and token expiry. Default `Date.now`; tests pass their own. */
+  /** The shop's time (ms) for the bucket, token and code expiry. Default `Date.now`; tests pass their own. */
   readonly now?: () => number
+  /** How long a code from the consent page can be exchanged (ms). Default 10 minutes. */
+  readonly codeTtlMillis?: number
 }
 
 export const clientId = "fake-client-id"
@@ -49,8 +51,10 @@ export interface ShopifyFake {
   readonly events: Array<ShopEvent>
   /** A new installation of the app: the refresh token of a fresh expiring offline grant. */
   readonly grant: () => string
-  /** An authorization code for the `authorization_code` grant. */
+  /** An authorization code for the `authorization_code` grant, without going through the consent page. */
   readonly authorizationCode: () => string
+  /** The consent page at `/admin/oauth/authorize` (any shop) and its codes. */
+  readonly consent: Consent
   /** Sets how many points the bucket holds now. */
   readonly setAvailable: (points: number) => void
   /** Every live customer as the API shows it, in `UPDATED_AT` order (lazily). */
@@ -105,6 +109,12 @@ export const makeShopifyFake = (options: ShopifyFakeOptions): ShopifyFake => {
   const chains = new Map<string, Chain>()
   const accessTokens = new Map<string, { readonly epoch: number; readonly expiresAt: number | undefined }>()
   const codes = new Set<string>()
+  const consent = makeConsent({
+    provider: "Shopify",
+    clients: { [clientId]: { appName: "autoimport (fake Shopify app)" } },
+    now,
+    ...(options.codeTtlMillis === undefined ? {} : { codeTtlMillis: options.codeTtlMillis })
+  })
   const newRefreshToken = () => `shprt_${++issued}`
   const newAccessToken = (expiring: boolean) => {
     const token = `shpat_${++issued}`
@@ -156,7 +166,10 @@ export const makeShopifyFake = (options: ShopifyFakeOptions): ShopifyFake => {
     }
     if (params["grant_type"] === undefined || params["grant_type"] === "authorization_code") {
       const code = params["code"] ?? ""
-      if (!codes.delete(code)) return tokenError(400, "invalid_grant", "The authorization code is invalid or was used.")
+      if (!codes.delete(code)) {
+        const result = consent.redeem(params, params["client_id"])
+        if (result._tag === "Refused") return tokenError(400, result.error, result.description)
+      }
       if (params["expiring"] !== "1") return HttpResponse.json({ access_token: newAccessToken(false), scope })
       return HttpResponse.json({
         access_token: newAccessToken(true),
@@ -215,7 +228,13 @@ export const makeShopifyFake = (options: ShopifyFakeOptions): ShopifyFake => {
   })
 
   return {
-    handlers: [tokenEndpoint, graphql],
+    handlers: [
+      tokenEndpoint,
+      http.get("*/admin/oauth/authorize", ({ request }) => consent.page(request)),
+      http.post("*/admin/oauth/authorize", ({ request }) => consent.decide(request)),
+      graphql
+    ],
+    consent,
     faults,
     dataset,
     events,
