@@ -55,42 +55,51 @@ const imageEnv = (volume: string): Record<string, string> =>
 /** Every path in the bundle: the image's app directory must stay as built (read-only root filesystems). */
 const contents = (dir: string) => Bundle.entries(dir).map((entry) => Bundle.relative(dir, entry)).sort()
 
-/** Retries `check` (real time, every 200 ms) until it holds; fails with `what` after 60 s. */
-const eventually = <A>(what: string, check: () => Promise<A | undefined>, output: () => string) =>
-  Effect.tryPromise(check).pipe(
-    Effect.flatMap((value) => (value === undefined ? Effect.fail(new Error("not yet")) : Effect.succeed(value))),
+/**
+ * Retries `check` (real time, every 200 ms) until it holds; fails with `what` after 60 s, or at
+ * once when the runner has exited.
+ */
+const eventually = <A>(what: string, runner: Bundle.Container, check: () => Promise<A | undefined>) =>
+  Effect.suspend(() =>
+    runner.child.exitCode !== null || runner.child.signalCode !== null
+      ? Effect.die(new Error(`the runner exited (${runner.child.exitCode ?? runner.child.signalCode}) before ${what}:\n${runner.output().stderr}`))
+      : Effect.flatMap(Effect.tryPromise(check), (value) => (value === undefined ? Effect.fail(new Error("not yet")) : Effect.succeed(value)))
+  ).pipe(
     Effect.retry({ schedule: Schedule.spaced("200 millis") }),
-    Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`${what} did not happen within 60 s:\n${output()}`) })
+    Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`${what} did not happen within 60 s:\n${runner.output().stderr}`) })
   )
 
 describe("the runner image (Dockerfile)", () => {
-  it("Node 20 slim, a non-root user, the data directory a volume, AUTOIMPORT_* settings, the deploy output as its app", () => {
-    assert.match(image.base, /^node:20(\.\d+)*-slim$/)
-    assert.notInclude(["root", "0"], image.user.split(":")[0])
-    assert.include(image.volumes, image.env.AUTOIMPORT_DATA_DIR)
-    assert.deepStrictEqual(Object.keys(image.env).filter((name) => !name.startsWith("AUTOIMPORT_")), [])
-    assert.includeMembers([...image.deploy], ["deploy", "--prod"])
-    assert.strictEqual(image.copySource, image.deployTarget)
-    assert.deepStrictEqual([...image.entrypoint, ...image.cmd], ["node", `${image.appDir}/dist/bin.js`, "run"])
-    assert.match(image.healthcheck.join(" "), /\/healthz\b/)
-  })
+  it.effect("Node 20 slim, a non-root user, the data directory a volume, AUTOIMPORT_* settings, the deploy output as its app", () =>
+    Effect.sync(() => {
+      assert.match(image.base, /^node:20(\.\d+)*-slim$/)
+      assert.notInclude(["root", "0"], image.user.split(":")[0])
+      assert.include(image.volumes, image.env.AUTOIMPORT_DATA_DIR)
+      assert.deepStrictEqual(Object.keys(image.env).filter((name) => !name.startsWith("AUTOIMPORT_")), [])
+      assert.includeMembers([...image.deploy], ["deploy", "--prod"])
+      assert.strictEqual(image.copySource, image.deployTarget)
+      assert.deepStrictEqual([...image.entrypoint, ...image.cmd], ["node", `${image.appDir}/dist/bin.js`, "run"])
+      assert.match(image.healthcheck.join(" "), /\/healthz\b/)
+    }))
 
-  it("the deploy output stands alone: no link out of it, better-sqlite3 built, no test tools", () => {
-    assert.deepStrictEqual(Bundle.linksLeaving(bundle), [])
-    const store = fs.readdirSync(path.join(bundle, "node_modules", ".pnpm"))
-    const sqlite = store.find((name) => name.startsWith("better-sqlite3@"))
-    assert.isDefined(sqlite)
-    assert.isTrue(fs.existsSync(path.join(bundle, "node_modules", ".pnpm", sqlite!, "node_modules", "better-sqlite3", "build", "Release", "better_sqlite3.node")))
-    assert.deepStrictEqual(store.filter((name) => /^(vitest|@effect\+vitest|turbo)@/.test(name)), [])
-    // The image copies the app as root and runs it as another user: all of it must be readable
-    // by others (pnpm keeps its own bookkeeping private; the runner never reads it).
-    const pnpmBookkeeping = /^(pnpm-lock\.yaml|pnpm-workspace\.yaml|node_modules\/\.pnpm-workspace-state[^/]*)$/
-    const unreadable = contents(bundle).filter((entry) => {
-      const stat = fs.statSync(path.join(bundle, entry))
-      return !pnpmBookkeeping.test(entry) && (stat.mode & (stat.isDirectory() ? 0o005 : 0o004)) !== (stat.isDirectory() ? 0o005 : 0o004)
-    })
-    assert.deepStrictEqual(unreadable, [])
-  })
+  it.effect("the deploy output stands alone: no link out of it, better-sqlite3 built, no test tools", () =>
+    Effect.sync(() => {
+      assert.deepStrictEqual(Bundle.linksLeaving(bundle), [])
+      const store = fs.readdirSync(path.join(bundle, "node_modules", ".pnpm"))
+      const sqlite = store.find((name) => name.startsWith("better-sqlite3@"))
+      assert.isDefined(sqlite)
+      assert.isTrue(fs.existsSync(path.join(bundle, "node_modules", ".pnpm", sqlite!, "node_modules", "better-sqlite3", "build", "Release", "better_sqlite3.node")))
+      assert.deepStrictEqual(store.filter((name) => /^(vitest|@effect\+vitest|turbo)@/.test(name)), [])
+      // The image copies the app as root and runs it as another user: all of it must be readable
+      // by others (pnpm keeps its own bookkeeping private; the runner never reads it).
+      const pnpmBookkeeping = /^(pnpm-lock\.yaml|pnpm-workspace\.yaml|node_modules\/\.pnpm-workspace-state[^/]*)$/
+      const unreadable = contents(bundle).filter((entry) => {
+        const stat = fs.statSync(path.join(bundle, entry))
+        const needed = stat.isDirectory() ? 0o005 : 0o004 // others may read files and list directories
+        return !pnpmBookkeeping.test(entry) && (stat.mode & needed) !== needed
+      })
+      assert.deepStrictEqual(unreadable, [])
+    }))
 })
 
 describe("the deploy bundle run as the image runs it", () => {
@@ -116,12 +125,11 @@ describe("the deploy bundle run as the image runs it", () => {
       }
       const before = contents(bundle)
       const runner = yield* Bundle.start(image, bundle, env)
-      const output = () => runner.output().stderr
       const base = `http://127.0.0.1:${port}`
       const api = (route: string, init: RequestInit = {}) =>
         fetch(`${base}${route}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" } })
 
-      yield* eventually("ready", async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), output)
+      yield* eventually("ready", runner, async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined))
       const healthy = yield* Effect.promise(() => Bundle.healthcheck(image, { AUTOIMPORT_HTTP_PORT: String(port) }))
       assert.strictEqual(healthy.code, 0, healthy.stderr)
 
@@ -143,21 +151,24 @@ describe("the deploy bundle run as the image runs it", () => {
       const { id } = (yield* Effect.promise(() => created.json())) as { id: string }
 
       const expected = [...fake.expectedEmails()].sort()
-      const emails = yield* eventually("the sync", async () => {
+      const emails = yield* eventually("the sync", runner, async () => {
         const body = (await (await api("/api/contacts?limit=1000")).json()) as { contacts: Array<{ email: string }> }
         const emails = body.contacts.map((c) => c.email).sort()
         return emails.length >= expected.length ? emails : undefined
-      }, output)
+      })
       assert.deepStrictEqual(emails, expected)
-      const runs = yield* eventually("the run's record", async () => {
+      const runs = yield* eventually("the run's record", runner, async () => {
         const { runs } = (await (await api(`/api/imports/${id}/runs`)).json()) as { runs: Array<{ outcome: string }> }
         return runs[0]?.outcome === "running" ? undefined : runs
-      }, output)
+      })
       assert.deepStrictEqual(runs.map((r) => r.outcome), ["caught-up"])
 
       runner.child.kill("SIGTERM")
       const exit = yield* Bundle.exitWithin(runner, 10_000)
       assert.strictEqual(exit.code, 0, exit.stderr)
+      for (const secret of [adminToken, Redacted.value(fake.credentials.clientSecret), Redacted.value(fake.credentials.refreshToken), env.AUTOIMPORT_CREDENTIALS_KEY]) {
+        if (secret !== undefined) assert.notInclude(exit.stdout + exit.stderr, secret, "no secret in the runner's output")
+      }
       const stopped = yield* Effect.promise(() => Bundle.healthcheck(image, { AUTOIMPORT_HTTP_PORT: String(port) }))
       assert.strictEqual(stopped.code, 1, "the healthcheck fails once the runner is gone")
       assert.deepStrictEqual(contents(bundle), before, "nothing written into the app directory")
