@@ -211,6 +211,16 @@ export const load = (options: LoadOptions): Effect.Effect<RunnerConfig, ConfigEr
         ]
       })
     }
+    // The key file of the embedded default is per machine: runners sharing one Postgres database
+    // would each create their own and could not read the imports the others stored.
+    if (database._tag === "Postgres" && (env.AUTOIMPORT_CREDENTIALS_KEY ?? fromFile.credentialsKey) === undefined) {
+      return yield* new ConfigError({
+        source: env.AUTOIMPORT_DATABASE_URL !== undefined ? "AUTOIMPORT_DATABASE_URL" : `${source}: database`,
+        problems: [
+          "a Postgres database needs AUTOIMPORT_CREDENTIALS_KEY (or credentialsKey), the same for every runner that uses it: base64 of 32 random bytes (openssl rand -base64 32)"
+        ]
+      })
+    }
     return {
       file,
       baseDir,

@@ -13,6 +13,8 @@ import * as Config from "../src/Config.js"
 const root = mkdtempSync(path.join(tmpdir(), "autoimport-config-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
+const key = Buffer.alloc(32, 9).toString("base64")
+
 let n = 0
 /** A fresh working directory with the given files. */
 const project = (files: Record<string, string> = {}) => {
@@ -78,7 +80,7 @@ describe("Config", () => {
 
     it.effect("a postgres URL is kept redacted", () =>
       Effect.gen(function*() {
-        const config = yield* load(project(), { AUTOIMPORT_DATABASE_URL: "postgres://u:secret@db:5432/x" })
+        const config = yield* load(project(), { AUTOIMPORT_DATABASE_URL: "postgres://u:secret@db:5432/x", AUTOIMPORT_CREDENTIALS_KEY: key })
         assert.strictEqual(config.database._tag, "Postgres")
         assert.notInclude(String(config.database._tag === "Postgres" ? config.database.url : ""), "secret")
       }))
@@ -153,6 +155,25 @@ describe("Config", () => {
       Effect.gen(function*() {
         const { source } = yield* problemsOf(project(), { AUTOIMPORT_DATABASE_URL: "mysql://x" })
         assert.strictEqual(source, "AUTOIMPORT_DATABASE_URL")
+      }))
+
+    it.effect("a Postgres database without a credentials key is refused, naming where the database was set", () =>
+      Effect.gen(function*() {
+        const fromEnv = yield* problemsOf(project(), { AUTOIMPORT_DATABASE_URL: "postgres://u:secret@db:5432/x" })
+        assert.strictEqual(fromEnv.source, "AUTOIMPORT_DATABASE_URL")
+        assert.include(fromEnv.text, "a Postgres database needs AUTOIMPORT_CREDENTIALS_KEY (or credentialsKey)")
+        assert.notInclude(fromEnv.text, "\n")
+        assert.notInclude(fromEnv.text, "secret")
+        const cwd = project({ "autoimport.config.yaml": "database: postgresql://db/x\n" })
+        const fromFile = yield* problemsOf(cwd)
+        assert.strictEqual(fromFile.source, `${path.join(cwd, "autoimport.config.yaml")}: database`)
+        // Either place for the key will do.
+        const withFileKey = yield* load(project({ "autoimport.config.yaml": `database: postgresql://db/x\ncredentialsKey: ${key}\n` }))
+        assert.strictEqual(withFileKey.database._tag, "Postgres")
+        const withEnvKey = yield* load(cwd, { AUTOIMPORT_CREDENTIALS_KEY: key })
+        assert.strictEqual(withEnvKey.database._tag, "Postgres")
+        // SQLite keeps its key file default.
+        assert.isTrue(Option.isNone((yield* load(project())).credentialsKey))
       }))
 
     it.effect("an admin API reachable from elsewhere needs a token", () =>

@@ -7,6 +7,7 @@ import { serveFake } from "@autoimport/connector-kit/testing"
 import { pgTestUrl } from "@autoimport/store-sql/testing"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import { randomBytes } from "node:crypto"
 import { writeFileSync } from "node:fs"
 import * as path from "node:path"
 import * as Cli from "./cli.js"
@@ -42,7 +43,10 @@ export const sandbox = (dialect: "sqlite" | "postgres", fakeOptions: Parameters<
         refreshToken: Redacted.value(fake.credentials.refreshToken)
       })
     )
-    const env: Record<string, string> = dialect === "postgres" ? { AUTOIMPORT_DATABASE_URL: yield* pgTestUrl } : {}
+    // Postgres needs a configured key (no key file default); SQLite uses its key file.
+    const env: Record<string, string> = dialect === "postgres"
+      ? { AUTOIMPORT_DATABASE_URL: yield* pgTestUrl, AUTOIMPORT_CREDENTIALS_KEY: randomBytes(32).toString("base64") }
+      : {}
     return { cwd, env, fake, options: { cwd, env }, configure } satisfies Sandbox
   })
 

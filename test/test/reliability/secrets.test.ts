@@ -8,6 +8,7 @@ import type { ImportId } from "@autoimport/core/Domain"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { existsSync, readFileSync } from "node:fs"
+import * as path from "node:path"
 import * as Figures from "../../src/reliability/Figures.js"
 import * as Runner from "../../src/reliability/Runner.js"
 import { googleSecrets } from "../../src/reliability/Subjects.js"
@@ -88,11 +89,13 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         assert.notInclude(malformed.stderr, "c2hvcnQ=")
         figures.add("badInputs", 2)
         if (dialect === "postgres") {
-          // No key configured: the embedded default makes a new key file here, which cannot read this database.
+          // No key configured: refused before anything is opened (a key file made here could not read this database).
           const { AUTOIMPORT_CREDENTIALS_KEY: _, ...withoutKey } = s.env
-          const missing = yield* Effect.flatMap(Runner.scratchDir, (cwd) => Runner.run(["imports", "list"], cwd, withoutKey))
-          assert.strictEqual(missing.code, 1)
-          assert.include(missing.stderr, "the credentials key does not decrypt the imports stored in this database")
+          const cwd = yield* Runner.scratchDir
+          const missing = yield* Runner.run(["imports", "list"], cwd, withoutKey)
+          assert.strictEqual(missing.code, 2)
+          assert.include(missing.stderr, "a Postgres database needs AUTOIMPORT_CREDENTIALS_KEY")
+          assert.isFalse(existsSync(path.join(cwd, ".autoimport")), "no key file created")
           figures.add("badInputs")
         }
         assert.deepStrictEqual(yield* state(s, id), before, "nothing changed")
