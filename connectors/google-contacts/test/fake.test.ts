@@ -43,7 +43,7 @@ it.scoped("the fake rejects what Google rejects", () =>
     assert.include(noMask.body.error.message, "personFields mask is required")
     const tooLarge = yield* get(`/v1/people/me/connections?personFields=names&pageSize=1001`)
     assert.strictEqual(tooLarge.status, 400)
-    assert.deepStrictEqual(tooLarge.body, JSON.parse(readFileSync("/work/shared/fixtures/google-people/error-page-size-too-large.json", "utf8")))
+    assert.deepStrictEqual(tooLarge.body, JSON.parse(readFileSync(new URL("./fixtures/error-page-size-too-large.json", import.meta.url), "utf8")))
     const other = yield* get(`/v1/people/someone/connections?personFields=names`)
     assert.strictEqual(other.status, 400)
     const first = yield* get(list)

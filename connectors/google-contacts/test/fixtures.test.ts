@@ -4,10 +4,11 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { ContactGroup, ErrorEnvelope, ListConnectionsResponse } from "../src/internal/api.js"
 import { toRecord } from "../src/internal/person.js"
 
-const dir = "/work/shared/fixtures/google-people"
+const dir = fileURLToPath(new URL("./fixtures/", import.meta.url))
 const read = (file: string): unknown => JSON.parse(readFileSync(join(dir, file), "utf8"))
 const decode = <A, I>(schema: Schema.Schema<A, I>, body: unknown) => Schema.decodeUnknownSync(schema)(body, { onExcessProperty: "ignore" })
 
