@@ -20,8 +20,10 @@ import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
 import { timingSafeEqual } from "node:crypto"
 import { Config, describeParseError } from "./Config.js"
+import * as HttpGuard from "./HttpGuard.js"
 import * as Imports from "./Imports.js"
 import { setupPage } from "./internal/ui.js"
+import * as Limits from "./Limits.js"
 import * as Metrics from "./Metrics.js"
 import { Scheduler } from "./Scheduler.js"
 import { defaultAccountId } from "./Setup.js"
@@ -50,9 +52,9 @@ const positiveInt = (text: string | undefined, fallback: number) => {
 }
 
 const NewImport = Schema.Struct({
-  connector: Schema.String,
-  name: Schema.NonEmptyTrimmedString,
-  list: Schema.optional(Schema.NonEmptyTrimmedString),
+  connector: Schema.String.pipe(Schema.maxLength(Limits.maxLabelLength)),
+  name: Limits.Label,
+  list: Schema.optional(Limits.Label),
   config: Schema.Unknown
 })
 
@@ -148,6 +150,7 @@ export const layer = Layer.unwrapScoped(
       HttpRouter.mount("/api", guardedApi)
     )
     return router.pipe(
+      HttpGuard.guard(HttpGuard.policy(config)),
       HttpServer.serve(),
       HttpServer.withLogAddress,
       Layer.provide(NodeHttpServer.layer(createServer, { port: config.http.port, host: config.http.host })),
