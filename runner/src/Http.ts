@@ -134,9 +134,7 @@ const withDeadline = (timeout: Duration.Duration) =>
       const request = yield* HttpServerRequest.HttpServerRequest
       // The body takes the client's time, not the database's: read it (bounded, cached for the
       // route) before the clock starts. A failed read is the route's to report.
-      if (request.headers["content-length"] !== undefined || request.headers["transfer-encoding"] !== undefined) {
-        yield* Effect.ignore(request.text)
-      }
+      if (HttpGuard.hasBody(request)) yield* Effect.ignore(request.text)
       return yield* Effect.disconnect(app).pipe(Effect.timeoutTo({
         duration: timeout,
         onSuccess: (response) => response,

@@ -60,6 +60,10 @@ export const isOwnOrigin = (origin: string, host: string | undefined): boolean =
   }
 }
 
+/** Whether the request says it carries a body (a length, or chunked encoding). */
+export const hasBody = (request: HttpServerRequest.HttpServerRequest): boolean =>
+  Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"] !== undefined
+
 const stateChanging = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
 const refuse = (status: number, message: string) => HttpServerResponse.unsafeJson({ error: message }, { status })
@@ -99,7 +103,7 @@ export const guard = (policy: Policy) => <E, R>(app: HttpApp.Default<E, R>): Htt
     // Node has already refused a malformed Content-Length, and one together with chunked encoding.
     const declared = Number(request.headers["content-length"] ?? 0)
     if (declared > policy.maxBodyBytes) return yield* tooLarge(request, policy.maxBodyBytes)
-    if (declared === 0 && request.headers["transfer-encoding"] === undefined) return yield* app
+    if (!hasBody(request)) return yield* app
 
     const state: Body.BodyState = { tooLarge: false, consumed: false }
     const exit = yield* Effect.exit(
