@@ -46,7 +46,7 @@ describe.concurrent("autoimport CLI input handling", () => {
         assert.match(result.stderr, c.expect)
         assert.strictEqual(result.stdout, "")
         nothingWritten(cwd)
-      }), { timeout: 30_000 })
+      }), { timeout: 60_000 })
   }
 
   it.scopedLive("the embedded default creates its key file with mode 0600; another key refuses to start (exit 1) and changes nothing", () =>
