@@ -1,12 +1,25 @@
 /**
- * The HTTP guard's pure parts: which Host names and Origins count as this server's own. The
- * requests themselves are tested against the running server in http.test.ts.
+ * The HTTP guard: which Host names and Origins count as this server's own, and the bounded body
+ * the routes read (in-process, on a loopback port). The runner as a whole is tested under hostile
+ * requests in http.test.ts.
  */
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { createServer } from "node:http"
 import type { RunnerConfig } from "../src/Config.js"
 import * as HttpGuard from "../src/HttpGuard.js"
+import { flood, send } from "./support/rawHttp.js"
 
 const config = (host: string, token: boolean) =>
   ({ http: { host, port: 8080, adminToken: token ? Option.some("t") : Option.none() } }) as unknown as RunnerConfig
@@ -42,5 +55,38 @@ describe("HttpGuard", () => {
       assert.isFalse(HttpGuard.isOwnOrigin("null", "127.0.0.1:8080"))
       assert.isFalse(HttpGuard.isOwnOrigin("file://", "127.0.0.1:8080"))
       assert.isFalse(HttpGuard.isOwnOrigin("http://127.0.0.1:8080", undefined))
+    }))
+
+  it.scoped("routes read the body through the limit: JSON, bytes and stream, under a mount too; 413 past it", () =>
+    Effect.gen(function*() {
+      const bytes = Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const buffer = yield* request.arrayBuffer
+        const streamed = Chunk.reduce(yield* Stream.runCollect(request.stream), 0, (n, c) => n + c.length)
+        return HttpServerResponse.unsafeJson({ arrayBuffer: buffer.byteLength, streamed })
+      })
+      const router = HttpRouter.empty.pipe(
+        HttpRouter.post("/json", Effect.map(HttpServerRequest.schemaBodyJson(Schema.Unknown), (body) => HttpServerResponse.unsafeJson({ body }))),
+        HttpRouter.mount("/inner", HttpRouter.empty.pipe(HttpRouter.post("/bytes", bytes)))
+      )
+      const context = yield* Layer.build(
+        router.pipe(
+          HttpGuard.guard({ hosts: Option.none(), maxBodyBytes: 1024 }),
+          HttpServer.serve(),
+          Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
+        )
+      )
+      const address = Context.get(context, HttpServer.HttpServer).address
+      const base = `http://127.0.0.1:${address._tag === "TcpAddress" ? address.port : 0}`
+
+      const echoed = yield* send(base, { method: "POST", path: "/json", body: JSON.stringify({ a: "é".repeat(100) }) })
+      assert.deepStrictEqual([echoed.status, echoed.body.body], [200, { a: "é".repeat(100) }])
+      const small = yield* send(base, { method: "POST", path: "/inner/bytes", body: "abc" })
+      assert.deepStrictEqual(small.body, { arrayBuffer: 3, streamed: 3 })
+      const full = yield* send(base, { method: "POST", path: "/inner/bytes", body: "x".repeat(1024) })
+      assert.deepStrictEqual(full.body, { arrayBuffer: 1024, streamed: 1024 })
+      assert.strictEqual((yield* send(base, { method: "POST", path: "/inner/bytes", body: "x".repeat(1025) })).status, 413)
+      const chunked = yield* flood(base, { path: "/json", budget: 64 * 1024 * 1024, timeout: "30 seconds" })
+      assert.match(chunked.response, /^HTTP\/1\.1 413 /)
     }))
 })

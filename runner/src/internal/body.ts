@@ -107,7 +107,8 @@ const wrap = (
   // object as `this`, so they read the bounded `text` below.
   return Object.create(request, {
     text: { get: () => text },
-    arrayBuffer: { get: () => Effect.map(bytes, (b) => b.slice().buffer as ArrayBuffer) },
+    // A copy: a small Buffer is a view into Node's shared pool, whose `.buffer` holds other data.
+    arrayBuffer: { get: () => Effect.map(bytes, (b) => new Uint8Array(b).buffer) },
     stream: { get: () => Stream.fromEffect(bytes) },
     multipart: { get: () => Effect.fail(noMultipart) },
     multipartStream: { get: () => Stream.fail(noMultipart) },
@@ -126,8 +127,8 @@ const lingerMillis = 2_000
  * do, the connection is half-closed first (the client sees the answer and its end) and what
  * still arrives is dropped — never kept — for at most {@link lingerMillis} before the socket is
  * destroyed. (A bound in bytes as well would bring the reset back for fast clients, which
- * reach any such bound before they have read the answer.) `Connection: close` is not used for this: Node then destroys the socket
- * right after the answer, which is the reset this avoids.
+ * reach any such bound before they have read the answer.) `Connection: close` is not used for
+ * this: Node then destroys the socket right after the answer, which is the reset this avoids.
  */
 export const closeAfterResponse = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void> =>
   Effect.sync(() => {
