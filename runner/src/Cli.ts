@@ -24,6 +24,7 @@ import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
 import * as Http from "./Http.js"
 import * as Imports from "./Imports.js"
+import * as Limits from "./Limits.js"
 import { PositiveInt } from "./internal/schemas.js"
 import * as Output from "./Output.js"
 import { Scheduler, syncUntilDone } from "./Scheduler.js"
@@ -105,8 +106,9 @@ const readJsonArgument = (option: string, text: string, cwd: string) =>
     })
   })
 
+/** An import or list name: trimmed, not empty, within the documented length (Limits.ts). */
 const nonEmpty = (option: string, value: string) =>
-  value.trim() === "" ? Effect.fail(new InvalidInput({ option, detail: "must not be empty" })) : Effect.succeed(value.trim())
+  Effect.mapError(Limits.decodeLabel(value), (detail) => new InvalidInput({ option, detail }))
 
 
 // ---- rendering ----------------------------------------------------------------------------

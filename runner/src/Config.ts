@@ -53,7 +53,9 @@ export const defaults = {
   jitter: Duration.seconds(30),
   pollInterval: Duration.seconds(10),
   httpHost: "127.0.0.1",
-  httpPort: 8080
+  httpPort: 8080,
+  /** How long an admin API request (or /readyz) waits for the database before answering 503. */
+  httpDatabaseTimeout: Duration.seconds(10)
 } as const
 
 const ConnectorEntry = Schema.Union(
@@ -62,6 +64,11 @@ const ConnectorEntry = Schema.Union(
     package: Schema.NonEmptyTrimmedString,
     settings: Schema.optional(Schema.Unknown)
   })
+)
+
+/** `http.databaseTimeout`: zero would refuse every request. */
+const DatabaseTimeout = DurationFromString.pipe(
+  Schema.filter((d) => Duration.greaterThan(d, Duration.zero) || "expected a duration above zero")
 )
 
 /** The file's shape. Unknown keys are errors: a misspelt key must not silently do nothing. */
@@ -78,7 +85,8 @@ const FileConfig = Schema.Struct({
   http: Schema.optional(Schema.Struct({
     host: Schema.optional(Schema.NonEmptyTrimmedString),
     port: Schema.optional(Port),
-    adminToken: Schema.optional(Secret)
+    adminToken: Schema.optional(Secret),
+    databaseTimeout: Schema.optional(DatabaseTimeout)
   }))
 })
 type FileConfig = typeof FileConfig.Type
@@ -95,7 +103,8 @@ const environment = {
   AUTOIMPORT_POLL_INTERVAL: DurationFromString,
   AUTOIMPORT_HTTP_HOST: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_HTTP_PORT: PortFromString,
-  AUTOIMPORT_ADMIN_TOKEN: Secret
+  AUTOIMPORT_ADMIN_TOKEN: Secret,
+  AUTOIMPORT_HTTP_DATABASE_TIMEOUT: DatabaseTimeout
 } as const
 /** Read elsewhere (before the file is found), but still known variables. */
 const otherVariables = new Set(["AUTOIMPORT_CONFIG"])
@@ -131,6 +140,7 @@ export interface RunnerConfig {
     readonly host: string
     readonly port: number
     readonly adminToken: Option.Option<Redacted.Redacted<string>>
+    readonly databaseTimeout: Duration.Duration
   }
 }
 
@@ -233,7 +243,12 @@ export const load = (options: LoadOptions): Effect.Effect<RunnerConfig, ConfigEr
       concurrency: env.AUTOIMPORT_CONCURRENCY ?? fromFile.concurrency ?? defaults.concurrency,
       jitter: env.AUTOIMPORT_JITTER ?? fromFile.jitter ?? defaults.jitter,
       pollInterval: env.AUTOIMPORT_POLL_INTERVAL ?? fromFile.pollInterval ?? defaults.pollInterval,
-      http: { host, port: env.AUTOIMPORT_HTTP_PORT ?? fromFile.http?.port ?? defaults.httpPort, adminToken }
+      http: {
+        host,
+        port: env.AUTOIMPORT_HTTP_PORT ?? fromFile.http?.port ?? defaults.httpPort,
+        adminToken,
+        databaseTimeout: env.AUTOIMPORT_HTTP_DATABASE_TIMEOUT ?? fromFile.http?.databaseTimeout ?? defaults.httpDatabaseTimeout
+      }
     }
   })
 

@@ -3,7 +3,8 @@
  * answers), Prometheus `/metrics`, the admin JSON API under `/api` (the CLI's views, and
  * creating an import) and the setup page of R7 at `/`. It listens on 127.0.0.1 by default; when
  * a token is configured (it must be when the host is reachable from elsewhere) `/api` requires
- * `Authorization: Bearer <token>`.
+ * `Authorization: Bearer <token>`. Every request first passes `HttpGuard.ts` (Host, Origin, body
+ * size); every `/api` request and `/readyz` is bounded by `http.databaseTimeout`.
  */
 import { Connector, Store } from "@autoimport/core"
 import * as HttpRouter from "@effect/platform/HttpRouter"
@@ -20,8 +21,10 @@ import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
 import { timingSafeEqual } from "node:crypto"
 import { Config, describeParseError } from "./Config.js"
+import * as HttpGuard from "./HttpGuard.js"
 import * as Imports from "./Imports.js"
 import { setupPage } from "./internal/ui.js"
+import * as Limits from "./Limits.js"
 import * as Metrics from "./Metrics.js"
 import { Scheduler } from "./Scheduler.js"
 import { defaultAccountId } from "./Setup.js"
@@ -50,9 +53,9 @@ const positiveInt = (text: string | undefined, fallback: number) => {
 }
 
 const NewImport = Schema.Struct({
-  connector: Schema.String,
-  name: Schema.NonEmptyTrimmedString,
-  list: Schema.optional(Schema.NonEmptyTrimmedString),
+  connector: Schema.String.pipe(Schema.maxLength(Limits.maxLabelLength)),
+  name: Limits.Label,
+  list: Schema.optional(Limits.Label),
   config: Schema.Unknown
 })
 
@@ -111,6 +114,34 @@ const api = HttpRouter.empty.pipe(
   })
 )
 
+export class DatabaseTimeout extends Schema.TaggedError<DatabaseTimeout>()("DatabaseTimeout", {
+  timeout: Schema.String
+}) {
+  override get message() {
+    return `the database did not answer within ${this.timeout}; try again later`
+  }
+}
+
+/**
+ * Bounds every admin API request by `timeout` (503 past it): a database that stops answering
+ * (a black-holed connection) would otherwise hold the request until the socket is cut. The
+ * work is disconnected, so the answer does not wait for the stuck query to be interrupted.
+ */
+const withDeadline = (timeout: Duration.Duration) =>
+<E, R>(router: HttpRouter.HttpRouter<E, R>): HttpRouter.HttpRouter<E, R | HttpServerRequest.HttpServerRequest> =>
+  HttpRouter.use(router, (app) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      // The body takes the client's time, not the database's: read it (bounded, cached for the
+      // route) before the clock starts. A failed read is the route's to report.
+      if (HttpGuard.hasBody(request)) yield* Effect.ignore(request.text)
+      return yield* Effect.disconnect(app).pipe(Effect.timeoutTo({
+        duration: timeout,
+        onSuccess: (response) => response,
+        onTimeout: () => problem(503, new DatabaseTimeout({ timeout: Duration.format(timeout) }).message)
+      }))
+    }))
+
 const bearer = (token: Redacted.Redacted<string>) => {
   const expected = Buffer.from(`Bearer ${Redacted.value(token)}`)
   return <E, R>(router: HttpRouter.HttpRouter<E, R>): HttpRouter.HttpRouter<E, R | HttpServerRequest.HttpServerRequest> =>
@@ -129,14 +160,15 @@ export const layer = Layer.unwrapScoped(
     const config = yield* Config
     const store = yield* Store.Store
     const ready = Effect.gen(function*() {
-      const answered = yield* store.getAccount(defaultAccountId).pipe(
-        Effect.timeout(Duration.seconds(2)),
+      const answered = yield* Effect.disconnect(store.getAccount(defaultAccountId)).pipe(
+        Effect.timeout(config.http.databaseTimeout),
         Effect.as(true),
         Effect.catchAllCause(() => Effect.succeed(false))
       )
       return answered ? HttpServerResponse.text("ready\n") : problem(503, "the database does not answer")
     })
-    const guardedApi = Option.match(config.http.adminToken, { onNone: () => api, onSome: (token) => api.pipe(bearer(token)) })
+    const timedApi = api.pipe(withDeadline(config.http.databaseTimeout))
+    const guardedApi = Option.match(config.http.adminToken, { onNone: () => timedApi, onSome: (token) => timedApi.pipe(bearer(token)) })
     const router = HttpRouter.empty.pipe(
       HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(setupPage))),
       HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.text("ok\n"))),
@@ -148,6 +180,7 @@ export const layer = Layer.unwrapScoped(
       HttpRouter.mount("/api", guardedApi)
     )
     return router.pipe(
+      HttpGuard.guard(HttpGuard.policy(config)),
       HttpServer.serve(),
       HttpServer.withLogAddress,
       Layer.provide(NodeHttpServer.layer(createServer, { port: config.http.port, host: config.http.host })),

@@ -3,11 +3,12 @@
  * the connector's config schema before anything is written; the store keeps the encoded form
  * (and encrypts it).
  */
-import { Connector, type Domain, Store } from "@autoimport/core"
+import { Connector, type Domain, Errors, Store } from "@autoimport/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Limits from "./Limits.js"
 import * as Secrets from "./Secrets.js"
 import { defaultAccountId } from "./Setup.js"
 
@@ -18,10 +19,18 @@ export interface ValidConfig {
   readonly encoded: unknown
 }
 
-/** Checks an import config against its connector; the error names the offending path. */
+/**
+ * Checks an import config against the size limit and then its connector; the error names the
+ * offending path.
+ */
 export const validate = (connector: Connector.AnyConnector, where: string, raw: unknown) =>
-  Effect.flatMap(Connector.decodeConfig(connector, where, raw), (decoded) =>
-    Effect.map(Effect.orDie(Schema.encode(connector.config)(decoded)), (encoded): ValidConfig => ({ connector, decoded, encoded })))
+  Schema.decodeUnknown(Limits.ImportConfig)(raw).pipe(
+    Effect.mapError((e) => new Errors.InvalidConfig({ where, detail: Connector.formatParseError(e) })),
+    Effect.zipRight(Connector.decodeConfig(connector, where, raw)),
+    Effect.flatMap((decoded) =>
+      Effect.map(Effect.orDie(Schema.encode(connector.config)(decoded)), (encoded): ValidConfig => ({ connector, decoded, encoded }))
+    )
+  )
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 

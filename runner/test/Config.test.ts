@@ -104,6 +104,18 @@ describe("Config", () => {
         assert.include(text, "unexpected")
       }))
 
+    it.effect("http.databaseTimeout: 10 s by default, from the file or AUTOIMPORT_HTTP_DATABASE_TIMEOUT, above zero", () =>
+      Effect.gen(function*() {
+        assert.strictEqual(Duration.toMillis((yield* load(project())).http.databaseTimeout), 10_000)
+        const cwd = project({ "autoimport.config.json": JSON.stringify({ http: { databaseTimeout: "3s" } }) })
+        assert.strictEqual(Duration.toMillis((yield* load(cwd)).http.databaseTimeout), 3_000)
+        assert.strictEqual(Duration.toMillis((yield* load(cwd, { AUTOIMPORT_HTTP_DATABASE_TIMEOUT: "500ms" })).http.databaseTimeout), 500)
+        const zero = yield* problemsOf(project({ "autoimport.config.json": JSON.stringify({ http: { databaseTimeout: "0s" } }) }))
+        assert.include(zero.text, "http.databaseTimeout: expected a duration above zero")
+        const { text } = yield* problemsOf(project(), { AUTOIMPORT_HTTP_DATABASE_TIMEOUT: "never" })
+        assert.include(text, "AUTOIMPORT_HTTP_DATABASE_TIMEOUT: expected a duration")
+      }))
+
     it.effect("connector entries are checked", () =>
       Effect.gen(function*() {
         const { text } = yield* problemsOf(project({ "autoimport.config.json": JSON.stringify({ connectors: [{ settings: {} }] }) }))

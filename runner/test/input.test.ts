@@ -21,6 +21,9 @@ describe.concurrent("autoimport CLI input handling", () => {
     { name: "config that does not match the connector", args: ["imports", "create", "google-contacts", "--name", "x", "--config", "{\"clientId\":\"a\"}"], expect: /--config: .*clientSecret/ },
     { name: "unknown connector", args: ["imports", "create", "nope", "--name", "x", "--config", "{}"], expect: /connector "nope" is not loaded/ },
     { name: "empty name", args: ["imports", "create", "google-contacts", "--name", " ", "--config", "@import.json"], expect: /--name: must not be empty/ },
+    { name: "name over 200 characters", args: ["imports", "create", "google-contacts", "--name", "n".repeat(201), "--config", "@import.json"], expect: /--name: must be at most 200 characters, got 201/ },
+    { name: "list name over 200 characters", args: ["imports", "edit", "1", "--list", "l".repeat(201)], expect: /--list: must be at most 200 characters, got 201/ },
+    { name: "config over 64 KiB", args: ["imports", "create", "google-contacts", "--name", "x", "--config", JSON.stringify({ clientId: "c".repeat(70_000), clientSecret: "b", refreshToken: "c" })], expect: /--config: must be at most 65536 characters as JSON/ },
     { name: "missing @file", args: ["imports", "create", "google-contacts", "--name", "x", "--config", "@nope.json"], expect: /--config: cannot read nope.json/ },
     { name: "bad contact limit", args: ["account", "--contact-limit", "lots"], expect: /--contact-limit: expected a whole number/ },
     { name: "bad email", args: ["contacts", "unsubscribe", "not-an-email"], expect: /not a valid email address/ },
@@ -43,7 +46,7 @@ describe.concurrent("autoimport CLI input handling", () => {
         assert.match(result.stderr, c.expect)
         assert.strictEqual(result.stdout, "")
         nothingWritten(cwd)
-      }), { timeout: 30_000 })
+      }), { timeout: 60_000 })
   }
 
   it.scopedLive("the embedded default creates its key file with mode 0600; another key refuses to start (exit 1) and changes nothing", () =>
