@@ -40,7 +40,10 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
     const query = Option.isSome(request.cursor) ? updatedSince(since.updatedAt) : null
     const select = matches(config.criteria)
     return Paging.paginate({
+      service: "Shopify",
       start: { after: null, last: since, held: [] } satisfies Position,
+      // Shopify's page cursor names the page; `last` and `held` follow from what it answered.
+      key: (position: Position) => position.after ?? "",
       offset: 0,
       budget: request.budget,
       fetch: (position: Position) =>
