@@ -24,6 +24,7 @@ import {
   PositiveIntFromString,
   Secret
 } from "./internal/schemas.js"
+import * as Requests from "./internal/requests.js"
 
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   /** The file, or the environment variable, the problems are in. */
@@ -79,7 +80,8 @@ const FileConfig = Schema.Struct({
     host: Schema.optional(Schema.NonEmptyTrimmedString),
     port: Schema.optional(Port),
     adminToken: Schema.optional(Secret)
-  }))
+  })),
+  requests: Schema.optional(Requests.RequestsFile)
 })
 type FileConfig = typeof FileConfig.Type
 
@@ -95,7 +97,8 @@ const environment = {
   AUTOIMPORT_POLL_INTERVAL: DurationFromString,
   AUTOIMPORT_HTTP_HOST: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_HTTP_PORT: PortFromString,
-  AUTOIMPORT_ADMIN_TOKEN: Secret
+  AUTOIMPORT_ADMIN_TOKEN: Secret,
+  ...Requests.environment
 } as const
 /** Read elsewhere (before the file is found), but still known variables. */
 const otherVariables = new Set(["AUTOIMPORT_CONFIG"])
@@ -132,6 +135,8 @@ export interface RunnerConfig {
     readonly port: number
     readonly adminToken: Option.Option<Redacted.Redacted<string>>
   }
+  /** What a service may make one sync wait for (Http.Limits of the connector kit). */
+  readonly requests: Requests.Requests
 }
 
 export class Config extends Context.Tag("@autoimport/runner/Config")<Config, RunnerConfig>() {}
@@ -223,7 +228,8 @@ export const load = (options: LoadOptions): Effect.Effect<RunnerConfig, ConfigEr
       concurrency: env.AUTOIMPORT_CONCURRENCY ?? fromFile.concurrency ?? defaults.concurrency,
       jitter: env.AUTOIMPORT_JITTER ?? fromFile.jitter ?? defaults.jitter,
       pollInterval: env.AUTOIMPORT_POLL_INTERVAL ?? fromFile.pollInterval ?? defaults.pollInterval,
-      http: { host, port: env.AUTOIMPORT_HTTP_PORT ?? fromFile.http?.port ?? defaults.httpPort, adminToken }
+      http: { host, port: env.AUTOIMPORT_HTTP_PORT ?? fromFile.http?.port ?? defaults.httpPort, adminToken },
+      requests: Requests.resolve(env, fromFile.requests)
     }
   })
 
