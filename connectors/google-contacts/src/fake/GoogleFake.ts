@@ -156,7 +156,10 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
 
   const tokenHandler = http.post("/token", async ({ request }) => {
     counts.token++
-    const form = new URLSearchParams(await request.text())
+    const body = await request.text()
+    const form = new URLSearchParams(body)
+    // The echo fault: the error quotes the form it got, secrets and all.
+    const echo = faults.echoingRequests ? ` (request: ${body})` : ""
     if (form.get("grant_type") !== "refresh_token") {
       return HttpResponse.json({ error: "unsupported_grant_type", error_description: "Invalid grant_type: " + form.get("grant_type") }, { status: 400 })
     }
@@ -164,7 +167,7 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
       return HttpResponse.json({ error: "invalid_client", error_description: "The OAuth client was not found." }, { status: 401 })
     }
     if (faults.refreshTokensRevoked || form.get("refresh_token") !== refreshToken) {
-      return HttpResponse.json({ error: "invalid_grant", error_description: "Token has been expired or revoked." }, { status: 400 })
+      return HttpResponse.json({ error: "invalid_grant", error_description: "Token has been expired or revoked." + echo }, { status: 400 })
     }
     const accessToken = `ya29.fake-${seed}-${++issued}`
     accessTokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, epoch: faults.accessTokenEpoch })

@@ -36,6 +36,8 @@ export class Faults {
   private recorded: unknown = undefined
   /** Set by {@link revokeRefreshTokens}: the token endpoint answers `invalid_grant`. */
   refreshTokensRevoked = false
+  /** Set by {@link echoRequests}: error answers quote the request they got (fakes read it). */
+  echoingRequests = false
   /** Bumped by {@link expireAccessTokens}: access tokens issued before are rejected (401). */
   accessTokenEpoch = 0
   /** Bumped by {@link expireCursors}: sync cursors issued before are rejected as expired. */
@@ -94,6 +96,15 @@ export class Faults {
     return this
   }
 
+  /**
+   * Error answers quote the request they got, as some token endpoints do: its refresh token and
+   * client secret come back in the error text.
+   */
+  echoRequests(): this {
+    this.echoingRequests = true
+    return this
+  }
+
   expireAccessTokens(): this {
     this.accessTokenEpoch++
     return this
@@ -104,7 +115,7 @@ export class Faults {
     return this
   }
 
-  /** Disarms every pending fault and un-revokes refresh tokens (epochs stay: expiry is final). */
+  /** Disarms every pending fault, un-revokes refresh tokens, stops echoing (epochs stay: expiry is final). */
   clear(): this {
     this.rateLimited = []
     this.failures = []
@@ -114,6 +125,7 @@ export class Faults {
     this.repeats = 0
     this.recorded = undefined
     this.refreshTokensRevoked = false
+    this.echoingRequests = false
     return this
   }
 
