@@ -24,6 +24,7 @@ import {
   PositiveIntFromString,
   Secret
 } from "./internal/schemas.js"
+import * as Requests from "./internal/requests.js"
 
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   /** The file, or the environment variable, the problems are in. */
@@ -87,7 +88,8 @@ const FileConfig = Schema.Struct({
     port: Schema.optional(Port),
     adminToken: Schema.optional(Secret),
     databaseTimeout: Schema.optional(DatabaseTimeout)
-  }))
+  })),
+  requests: Schema.optional(Requests.RequestsFile)
 })
 type FileConfig = typeof FileConfig.Type
 
@@ -104,7 +106,8 @@ const environment = {
   AUTOIMPORT_HTTP_HOST: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_HTTP_PORT: PortFromString,
   AUTOIMPORT_ADMIN_TOKEN: Secret,
-  AUTOIMPORT_HTTP_DATABASE_TIMEOUT: DatabaseTimeout
+  AUTOIMPORT_HTTP_DATABASE_TIMEOUT: DatabaseTimeout,
+  ...Requests.environment
 } as const
 /** Read elsewhere (before the file is found), but still known variables. */
 const otherVariables = new Set(["AUTOIMPORT_CONFIG"])
@@ -142,6 +145,8 @@ export interface RunnerConfig {
     readonly adminToken: Option.Option<Redacted.Redacted<string>>
     readonly databaseTimeout: Duration.Duration
   }
+  /** What a service may make one sync wait for (Http.Limits of the connector kit). */
+  readonly requests: Requests.Requests
 }
 
 export class Config extends Context.Tag("@autoimport/runner/Config")<Config, RunnerConfig>() {}
@@ -248,7 +253,8 @@ export const load = (options: LoadOptions): Effect.Effect<RunnerConfig, ConfigEr
         port: env.AUTOIMPORT_HTTP_PORT ?? fromFile.http?.port ?? defaults.httpPort,
         adminToken,
         databaseTimeout: env.AUTOIMPORT_HTTP_DATABASE_TIMEOUT ?? fromFile.http?.databaseTimeout ?? defaults.httpDatabaseTimeout
-      }
+      },
+      requests: Requests.resolve(env, fromFile.requests)
     }
   })
 

@@ -3,6 +3,7 @@
  * writing anything (so bad input fails before a database file or key file exists); `layer`
  * then opens the store and builds the services a command needs.
  */
+import { Http } from "@autoimport/connector-kit"
 import { Connector, type Domain, RateLimiter, Store, SyncEngine } from "@autoimport/core"
 import { type Credentials, SqlStore } from "@autoimport/store-sql"
 import type * as FileSystem from "@effect/platform/FileSystem"
@@ -16,6 +17,7 @@ import * as Schema from "effect/Schema"
 import { hostname } from "node:os"
 import * as Config from "./Config.js"
 import * as CredentialsKey from "./CredentialsKey.js"
+import * as Requests from "./internal/requests.js"
 import * as PluginLoader from "./PluginLoader.js"
 import * as Scheduler from "./Scheduler.js"
 
@@ -100,7 +102,9 @@ export const layer = (setup: SetupShape): Layer.Layer<
     Layer.succeed(Config.Config, setup.config),
     Layer.succeed(Connector.Connectors, setup.connectors),
     RateLimiter.layer,
-    layerStore(setup.config)
+    layerStore(setup.config),
+    // The engine hands its context to every pull: the connectors' clients read their limits there.
+    Layer.succeed(Http.Limits, Requests.toLimits(setup.config.requests))
   )
   const engine = SyncEngine.SyncEngine.Default.pipe(Layer.provideMerge(base))
   return Scheduler.layer({

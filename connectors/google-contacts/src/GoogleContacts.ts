@@ -181,6 +181,7 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
       }))
 
     return Paging.paginate({
+      service,
       start: Option.fromNullable(start.pageToken),
       offset: (items: ReadonlyArray<Person>) => {
         if (start.after === undefined) return 0

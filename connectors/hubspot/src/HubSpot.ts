@@ -168,6 +168,7 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
         Effect.map((answer) => Window.step(position, answer))
       )
     return Paging.paginate({
+      service,
       start: Option.getOrElse(request.cursor, () => Window.start),
       offset: 0,
       budget: request.budget,

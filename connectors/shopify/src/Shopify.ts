@@ -6,6 +6,7 @@ import { Paging } from "@autoimport/connector-kit"
 import type * as Authorization from "@autoimport/core/Authorization"
 import { defineConnector, type PullRequest } from "@autoimport/core/Connector"
 import type { SourceRecord } from "@autoimport/core/Domain"
+import { MalformedResponse } from "@autoimport/core/Errors"
 import * as Arr from "effect/Array"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
@@ -43,13 +44,21 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
     const query = Option.isSome(request.cursor) ? updatedSince(since.updatedAt) : null
     const select = matches(config.criteria)
     return Paging.paginate({
+      service: "Shopify",
       start: { after: null, last: since, held: [] } satisfies Position,
+      // Shopify's page cursor names the page; `last` and `held` follow from what it answered.
+      key: (position: Position) => position.after ?? "",
       offset: 0,
       budget: request.budget,
       fetch: (position: Position) =>
         Effect.flatMap(api.customers({ after: position.after, query }), (page) => {
           const fresh = page.nodes.filter((customer) => Order.greaterThan(order)(positionOf(customer), since))
           const more = page.hasNextPage && page.endCursor !== null
+          // The page asked for pointing to itself: checked here, before the order check below
+          // (a repeated page also looks out of order), so it reads as the loop it is.
+          if (more && position.after !== null && page.endCursor === position.after) {
+            return Effect.fail(new MalformedResponse({ service: "Shopify", detail: `the customers page after ${position.after} pointed to itself as the next page, which would loop forever` }))
+          }
           // A position (updatedAt, id) must mean "every customer up to here". Shopify's order
           // among equal timestamps is unconfirmed, so customers are handed on in id order, and
           // those of a page's last timestamp wait until the next page shows it is complete.

@@ -19,7 +19,7 @@ import {
   type OAuthClient
 } from "@autoimport/core/Authorization"
 import { Connectors, formatParseError } from "@autoimport/core/Connector"
-import { AuthRevoked, type ConnectorNotLoaded, InvalidConfig, MalformedResponse, type RateLimited, type ServiceUnavailable } from "@autoimport/core/Errors"
+import { AuthRevoked, type ConnectorNotLoaded, InvalidConfig, MalformedResponse, type RateLimited, type RequestLimitReached, type ServiceUnavailable } from "@autoimport/core/Errors"
 import type { RateLimiter } from "@autoimport/core/RateLimiter"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -78,7 +78,13 @@ export interface Grant {
   readonly scope: Option.Option<string>
 }
 
-export type ExchangeError = AuthorizationCodeRejected | InvalidConfig | MalformedResponse | RateLimited | ServiceUnavailable
+export type ExchangeError =
+  | AuthorizationCodeRejected
+  | InvalidConfig
+  | MalformedResponse
+  | RateLimited
+  | RequestLimitReached
+  | ServiceUnavailable
 
 /** Where a refused client is the operator's to fix. */
 const clientWhere = (service: string) => `the ${service} OAuth client (the connector's operator settings)`

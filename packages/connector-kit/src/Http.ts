@@ -1,22 +1,25 @@
 /**
  * One shaped HTTP client per external service: base URL, `Accept: application/json`, bearer
- * auth, the shared request budget, a per-request timeout, retries of transient failures, and
+ * auth, the shared request budget, bounded requests (headers, body and a deadline, see
+ * {@link Limits}), a bounded number of requests per pull, retries of transient failures, and
  * every failure mapped to a core error at this boundary. Connectors build it once per pull with
  * {@link make} and never see a platform error.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { formatParseError } from "@autoimport/core/Connector"
 import {
   AuthRevoked,
   type ConnectorError,
   MalformedResponse,
   RateLimited,
+  RequestLimitReached,
   ServiceUnavailable
 } from "@autoimport/core/Errors"
 import { RateLimiter, type RatePolicy } from "@autoimport/core/RateLimiter"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -27,6 +30,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import { decodeUnknown } from "effect/Schema"
+import * as Stream from "effect/Stream"
 
 /**
  * The retry schedule for transient failures (5xx, 429 with a short Retry-After, transport
@@ -42,6 +46,31 @@ export class RetrySchedule extends Context.Reference<RetrySchedule>()("@autoimpo
       Schedule.intersect(Schedule.recurs(4))
     )
 }) {}
+
+export interface LimitsShape {
+  /** The longest pause between two pieces of a response body. */
+  readonly idleTimeout: Duration.DurationInput
+  /** The longest one attempt may take, from sending to the last byte of the body. */
+  readonly deadline: Duration.DurationInput
+  /** The most requests one client (one pull) sends; the next one fails with `RequestLimitReached`. */
+  readonly requestsPerSync: number
+}
+
+/**
+ * How long a service may take and how often a sync may ask: without them a service that sends
+ * its headers and then stalls, trickles its body, or keeps answering with one more page keeps a
+ * sync (its lease and a concurrency slot) forever. Operator settings: the runner provides its
+ * configuration here (runner/src/Setup.ts); a client's own {@link Options} override them.
+ */
+export class Limits extends Context.Reference<Limits>()("@autoimport/connector-kit/Http/Limits", {
+  defaultValue: (): LimitsShape => defaultLimits
+}) {}
+
+export const defaultLimits: LimitsShape = {
+  idleTimeout: Duration.seconds(30),
+  deadline: Duration.minutes(2),
+  requestsPerSync: 1000
+}
 
 /** Where a connector's access token comes from; {@link OAuth2.make} builds one. */
 export interface Auth {
@@ -85,6 +114,12 @@ export interface Options {
   readonly authorize?: (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted<string>) => HttpClientRequest.HttpClientRequest
   /** Per attempt, from sending to the response headers. Default 30 s. */
   readonly timeout?: Duration.DurationInput
+  /** Overrides {@link Limits} `idleTimeout` for this client. */
+  readonly idleTimeout?: Duration.DurationInput
+  /** Overrides {@link Limits} `deadline` for this client. */
+  readonly deadline?: Duration.DurationInput
+  /** Overrides {@link Limits} `requestsPerSync` for this client. */
+  readonly requestsPerSync?: number
   /**
    * A 429 whose Retry-After is longer than this ends the pull with `RateLimited` at once
    * (the import continues at its next slot) instead of waiting in the retry. Default 60 s.
@@ -114,7 +149,12 @@ class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly detail: s
 export const make = (options: Options): Effect.Effect<ServiceClient, never, HttpClient.HttpClient | RateLimiter> =>
   Effect.gen(function*() {
     const limiter = yield* RateLimiter
+    const limits = yield* Limits
     const timeout = options.timeout ?? Duration.seconds(30)
+    const idleTimeout = Duration.decode(options.idleTimeout ?? limits.idleTimeout)
+    const deadline = Duration.decode(options.deadline ?? limits.deadline)
+    const requestsPerSync = options.requestsPerSync ?? limits.requestsPerSync
+    let requests = 0
     const maxRetryAfter = Duration.toMillis(options.maxRetryAfter ?? Duration.minutes(1))
     const { auth, rateLimit, service } = options
     const authorize = options.authorize ?? bearer
@@ -126,8 +166,9 @@ export const make = (options: Options): Effect.Effect<ServiceClient, never, Http
           ? Effect.succeed(request)
           : Effect.map(auth.token, (token) => authorize(request, token))
       ),
+      // Before the status check, so an error answer's body is bounded like any other.
+      HttpClient.transformResponse((response) => whole(response, { headers: Duration.decode(timeout), idle: idleTimeout, deadline })),
       HttpClient.filterStatusOk,
-      HttpClient.transformResponse(Effect.timeout(timeout)),
       // Outside the timeout: waiting for budget is not the service being slow.
       HttpClient.transformResponse((response) => rateLimit === undefined ? response : Effect.zipRight(limiter.take(rateLimit.key, rateLimit.policy, rateLimit.cost?.() ?? 1), response)),
       HttpClient.transformResponse((response) => Effect.catchIf(response, isStatus(429), onRateLimited))
@@ -173,13 +214,18 @@ export const make = (options: Options): Effect.Effect<ServiceClient, never, Http
             error.reason === "Transport"
               ? Effect.fail(new ServiceUnavailable({ service, detail: `${error.message} after retries` }))
               : Effect.die(error),
-          TimeoutException: () =>
-            Effect.fail(new ServiceUnavailable({ service, detail: `no answer within ${Duration.format(timeout)}, after retries` }))
+          TimeoutException: (error) => Effect.fail(new ServiceUnavailable({ service, detail: `${error.message}, after retries` }))
         })
       )
 
+    // Counted before sending: a service answering page after page (a new token each time, or an
+    // empty page with a next token) must not keep a sync going; retries are bounded on their own.
+    const counted = Effect.suspend(() =>
+      ++requests > requestsPerSync ? Effect.fail(new RequestLimitReached({ service, limit: requestsPerSync })) : Effect.void
+    )
+
     const execute = (request: HttpClientRequest.HttpClientRequest) =>
-      send(request).pipe(
+      Effect.zipRight(counted, send(request)).pipe(
         Effect.catchTag("Unauthorized", (first) =>
           auth === undefined
             ? Effect.fail(new AuthRevoked({ service, detail: first.detail }))
@@ -193,6 +239,53 @@ export const make = (options: Options): Effect.Effect<ServiceClient, never, Http
       json: (request, schema, what) => Effect.flatMap(execute(request), decodeJson(schema, { service, what }))
     } satisfies ServiceClient
   })
+
+/**
+ * The response with its body read whole within the limits: headers within `headers`, no pause
+ * between body pieces longer than `idle`, everything within `deadline`. The header timeout alone
+ * let a service that answers its headers and then stalls (or sends a byte every few seconds)
+ * hold a sync forever. Each limit fails with a `TimeoutException`, which the retry treats as
+ * transient and `make` maps to `ServiceUnavailable` after the retries; the interrupted read
+ * aborts the request, so the socket is not left behind.
+ */
+const whole = <E, R>(
+  response: Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
+  limits: { readonly headers: Duration.Duration; readonly idle: Duration.Duration; readonly deadline: Duration.Duration }
+) =>
+  Effect.gen(function*() {
+    const head = yield* Effect.timeoutFail(response, {
+      duration: limits.headers,
+      onTimeout: () => new Cause.TimeoutException(`no answer within ${Duration.format(limits.headers)}`)
+    })
+    const chunks: Array<Uint8Array> = []
+    yield* head.stream.pipe(
+      Stream.timeoutFail(() => new Cause.TimeoutException(`the answer stalled: no data for ${Duration.format(limits.idle)}`), limits.idle),
+      Stream.runForEach((chunk) => Effect.sync(() => chunks.push(chunk)))
+    )
+    return rebuild(head, chunks)
+  }).pipe(
+    Effect.timeoutFail({
+      duration: limits.deadline,
+      onTimeout: () => new Cause.TimeoutException(`the answer was not complete within ${Duration.format(limits.deadline)}`)
+    })
+  )
+
+/** The same answer over the buffered body; length and encoding headers described the wire bytes. */
+const rebuild = (head: HttpClientResponse.HttpClientResponse, chunks: ReadonlyArray<Uint8Array>) => {
+  const headers = Object.entries(head.headers).filter(([name]) =>
+    name !== "content-length" && name !== "content-encoding" && name !== "transfer-encoding"
+  )
+  const size = chunks.reduce((n, chunk) => n + chunk.length, 0)
+  const body = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    body.set(chunk, at)
+    at += chunk.length
+  }
+  // 204/205/304 must not carry a body in a fetch `Response`.
+  const empty = size === 0 || head.status === 204 || head.status === 205 || head.status === 304
+  return HttpClientResponse.fromWeb(head.request, new Response(empty ? null : body, { status: head.status, headers }))
+}
 
 /** `Authorization: Bearer <token>`: how {@link make} sends the token unless told otherwise. */
 export const bearer = (request: HttpClientRequest.HttpClientRequest, token: Redacted.Redacted<string>): HttpClientRequest.HttpClientRequest =>

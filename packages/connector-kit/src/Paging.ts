@@ -3,7 +3,13 @@
  * when a fetched page holds more than what is left, the page is cut and the committed cursor
  * points *inside* it (page position + offset), so the next sync resumes at the first record
  * not delivered — nothing lost, nothing repeated.
+ *
+ * And the end rule: a page position the service already gave in this pull is a loop (the same
+ * page token again, or an empty page pointing back), which would never end; it fails the pull
+ * with `MalformedResponse`. A loop that never repeats a position (a new token on every empty
+ * page) ends at the request bound of `Http.make` (`RequestLimitReached`).
  */
+import { MalformedResponse } from "@autoimport/core/Errors"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -24,8 +30,15 @@ export interface Delivery<Record, Cursor> {
 }
 
 export interface PaginateOptions<Position, Item, Record, Cursor, E, R> {
+  /** The service's name as users see it, for the error of a repeated position. */
+  readonly service: string
   /** The page to start at. */
   readonly start: Position
+  /**
+   * What makes two positions the same page, as text. Default: `JSON.stringify`. A position that
+   * carries more than the service's page token (held-back items) should give just the token.
+   */
+  readonly key?: (position: Position) => string
   /**
    * How many items of the start page an earlier sync already delivered: a number, or a function
    * of the re-fetched page for services whose pages can shift between syncs (find the last
@@ -71,7 +84,23 @@ export const cut = <Item, Record>(
  */
 export const paginate = <Position, Item, Record, Cursor, E, R>(
   options: PaginateOptions<Position, Item, Record, Cursor, E, R>
-): Stream.Stream<Delivery<Record, Cursor>, E, R> => {
+): Stream.Stream<Delivery<Record, Cursor>, E | MalformedResponse, R> => {
+  const key = options.key ?? JSON.stringify
+  // Per pull (this stream): a later sync may legitimately start again at a committed position.
+  const visited = new Set<string>()
+  const visit = (position: Position): Effect.Effect<void, MalformedResponse> => {
+    const at = key(position)
+    if (!visited.has(at)) {
+      visited.add(at)
+      return Effect.void
+    }
+    return Effect.fail(
+      new MalformedResponse({
+        service: options.service,
+        detail: `it pointed to a page it had already sent in this sync (position ${at.length > 200 ? `${at.slice(0, 200)}…` : at}), which would loop forever; what was committed before stays`
+      })
+    )
+  }
   interface State {
     readonly position: Position
     readonly offset: number | ((items: ReadonlyArray<Item>) => number)
@@ -83,7 +112,7 @@ export const paginate = <Position, Item, Record, Cursor, E, R>(
   return Stream.unfoldEffect(start, (state) => {
     if (Option.isNone(state)) return Effect.succeedNone
     const { budget, offset, position } = state.value
-    return Effect.map(options.fetch(position), (page) => {
+    return Effect.zipRight(visit(position), Effect.suspend(() => options.fetch(position))).pipe(Effect.map((page) => {
       const from = typeof offset === "number" ? offset : offset(page.items)
       const { records, resumeAt } = cut(page.items, from, budget, options.select)
       if (Option.isSome(resumeAt)) {
@@ -92,6 +121,6 @@ export const paginate = <Position, Item, Record, Cursor, E, R>(
       const left = budget - records.length
       const next = Option.filterMap(page.next, (position) => left > 0 ? Option.some({ position, offset: 0, budget: left }) : Option.none())
       return Option.some([{ records, cursor: page.cursor }, next] as const)
-    })
+    }))
   })
 }

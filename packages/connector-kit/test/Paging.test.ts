@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Paging } from "../src/index.js"
@@ -17,6 +18,7 @@ const pages = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
 const pull = (cursor: Cursor, budget: number, onlyEven = false) => {
   let fetches = 0
   const stream = Paging.paginate({
+    service: "Test",
     start: cursor.page,
     offset: cursor.offset,
     budget,
@@ -85,6 +87,51 @@ describe("Paging", () => {
       const { deliveries, fetches } = yield* pull({ page: 0, offset: 0, done: false }, 0)
       assert.strictEqual(deliveries.length, 0)
       assert.strictEqual(fetches(), 0)
+    }))
+
+  // A hostile service: page tokens from `tokens` in turn (the last one repeated), with `items`
+  // on every page. The fetch dies after 20 pages, so a loop fails the test instead of hanging it.
+  const hostile = (tokens: ReadonlyArray<string>, items: ReadonlyArray<number>, key?: (position: string) => string) => {
+    let fetches = 0
+    const stream = Paging.paginate({
+      service: "Test",
+      start: "first",
+      ...(key === undefined ? {} : { key }),
+      offset: 0,
+      budget: 1_000,
+      fetch: (_token: string) =>
+        fetches++ === 20
+          ? Effect.dieMessage("still paging after 20 pages: the loop was not noticed")
+          : Effect.succeed({ items, next: Option.some(tokens[Math.min(fetches - 1, tokens.length - 1)]!), cursor: fetches }),
+      select: Option.some,
+      inside: (_token, offset) => offset
+    })
+    return Effect.map(Effect.exit(Stream.runCollect(stream)), (exit) => ({ exit, fetches }))
+  }
+
+  it.effect("a service that answers with the same page token again fails with MalformedResponse", () =>
+    Effect.gen(function*() {
+      const { exit, fetches } = yield* hostile(["a", "b", "a"], [1, 2])
+      assert.isTrue(Exit.isFailure(exit))
+      const error = yield* Effect.flip(exit)
+      assert.strictEqual(error._tag, "MalformedResponse")
+      assert.include(error.message, `position "a"`)
+      assert.strictEqual(fetches, 3, "the repeated page is not fetched again")
+    }))
+
+  it.effect("an empty page whose next token points to itself fails instead of looping", () =>
+    Effect.gen(function*() {
+      const { exit, fetches } = yield* hostile(["next"], [])
+      const error = yield* Effect.flip(exit)
+      assert.strictEqual(error._tag, "MalformedResponse")
+      assert.strictEqual(fetches, 2)
+    }))
+
+  it.effect("the position key decides what counts as the same page", () =>
+    Effect.gen(function*() {
+      // Different positions by JSON, the same page token: a loop.
+      const { exit } = yield* hostile(["t:1", "t:2"], [1], (position) => position.slice(0, 1))
+      assert.strictEqual((yield* Effect.flip(exit))._tag, "MalformedResponse")
     }))
 
   it("cut reports where to resume", () => {

@@ -6,8 +6,10 @@
  *   {@link ServiceUnavailable};
  * - needs the user: {@link AuthRevoked}, {@link InvalidConfig}, {@link ConnectorNotLoaded};
  * - self-healing: {@link CursorExpired} (a full resync);
- * - a service answer that does not match its documented shape: {@link MalformedResponse}
- *   (stops the run; nothing of that page is written).
+ * - a service answer that does not match its documented shape, or a page position it already
+ *   gave: {@link MalformedResponse} (stops the run; nothing of that page is written);
+ * - a sync that reached its bound of requests: {@link RequestLimitReached} (stops the run, the
+ *   next slot continues).
  */
 import * as Schema from "effect/Schema"
 import { ExternalId, ImportId } from "./Domain.js"
@@ -64,6 +66,16 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
 }) {
   override get message() {
     return `${this.service} sent a response that does not have the expected shape: ${this.detail}`
+  }
+}
+
+export class RequestLimitReached extends Schema.TaggedError<RequestLimitReached>()("RequestLimitReached", {
+  service: Schema.String,
+  /** The most requests one sync may send to the service (the runner's `requestsPerSync`). */
+  limit: Schema.Int
+}) {
+  override get message() {
+    return `${this.service} kept sending more pages: this sync stopped after ${this.limit} requests (the most one sync may send); what was committed stays and the import continues at its next slot`
   }
 }
 
@@ -124,6 +136,7 @@ export type ConnectorError =
   | RateLimited
   | ServiceUnavailable
   | MalformedResponse
+  | RequestLimitReached
   | AuthRevoked
   | InvalidConfig
   | CursorExpired
@@ -131,7 +144,7 @@ export type ConnectorError =
 /** Errors that end a run early but keep its cursor: the next slot continues. */
 export const isTransient = (e: { readonly _tag: string }): boolean =>
   e._tag === "RateLimited" || e._tag === "ServiceUnavailable" || e._tag === "MalformedResponse" ||
-  e._tag === "ContactLimitReached"
+  e._tag === "ContactLimitReached" || e._tag === "RequestLimitReached"
 
 /** Errors the user must act on; the import is marked as needing attention. */
 export const needsAttention = (e: { readonly _tag: string }): boolean =>

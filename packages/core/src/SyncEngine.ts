@@ -31,6 +31,7 @@ import * as Email from "./Email.js"
 import { ContactLimitReached, type ImportNotFound, isTransient, needsAttention, SyncInProgress } from "./Errors.js"
 import { contentHash } from "./internal/hash.js"
 import { RateLimiter } from "./RateLimiter.js"
+import * as Redact from "./Redact.js"
 import { type ContactWrite, type PageWrite, Store } from "./Store.js"
 
 export const defaultBatchCap = 500
@@ -71,6 +72,11 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
     const store = yield* Store
     const connectors = yield* Connectors
     const pullContext = yield* Effect.context<HttpClient.HttpClient | RateLimiter>()
+    /** Which values of an import's config are secret is its connector's to say; not loaded: every string. */
+    const importSecrets = (imp: Import): ReadonlyArray<string> => {
+      const loaded = connectors.all.find((l) => l.connector.id === imp.connectorId)
+      return Redact.secretsOf(loaded?.connector.config, imp.config)
+    }
 
     const sync = (importId: ImportId, options: SyncOptions = {}): Effect.Effect<SyncReport, ImportNotFound | SyncInProgress> =>
       Effect.gen(function*() {
@@ -96,7 +102,12 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
           yield* Effect.forkScoped(
             Effect.repeat(Effect.ignore(renewLease), Schedule.spaced(Math.max(1, Math.floor(leaseTtl / 3))))
           )
-          const stop: Stop = yield* runPages(imp, batchCap, state, runId, renewLease).pipe(
+          // The secrets of the config the run started with and of the one stored now (a rotated token).
+          const secretsNow = Effect.map(
+            Effect.option(store.getImport(importId)),
+            (current) => [...importSecrets(imp), ...Option.match(current, { onNone: () => [], onSome: importSecrets })]
+          )
+          const stopped: Stop = yield* runPages(imp, batchCap, state, runId, renewLease).pipe(
             Effect.map((fetched): Stop => ({
               outcome: fetched >= batchCap ? "batch-cap" : "caught-up",
               stopTag: null,
@@ -113,7 +124,7 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
               })
             ),
             Effect.catchAllDefect((defect) =>
-              Effect.logError("sync failed with a defect", Cause.die(defect)).pipe(
+              Effect.flatMap(secretsNow, (secrets) => Effect.logError(`sync failed with a defect: ${Redact.prettyCause(Cause.die(defect), secrets)}`)).pipe(
                 Effect.annotateLogs({ importId }),
                 Effect.as<Stop>({ outcome: "failed", stopTag: "Defect", message: defectMessage(defect) })
               )
@@ -132,6 +143,11 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
             )
           )
           const finishedAt = yield* currentDate
+          // A service's text may echo the credentials: never stored (nor shown) as it came.
+          const stop: Stop = yield* Effect.map(secretsNow, (secrets) => ({
+            ...stopped,
+            message: stopped.message === null ? null : Redact.forStorage(stopped.message, secrets)
+          }))
           yield* store.finishRun(runId, { ...stop, counts: state.counts, resynced: state.resynced, finishedAt })
           if (stop.outcome === "needs-attention") {
             yield* store.updateImport(importId, { status: "needs-attention", statusReason: stop.message }, finishedAt)
@@ -193,7 +209,9 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
               : Effect.zipRight(
                 Effect.zipRight(
                   store.resetCursor(imp.id),
-                  Effect.logInfo(expired.message).pipe(Effect.annotateLogs({ importId: imp.id }))
+                  Effect.logInfo(Redact.redact(expired.message, Redact.secretsOf(connector.config, imp.config))).pipe(
+                    Effect.annotateLogs({ importId: imp.id })
+                  )
                 ),
                 Effect.suspend(() => {
                   state.resynced = true

@@ -1,7 +1,8 @@
 /**
  * Issue 5.5: credentials never show in clear text — not in the processes' logs and errors, the
  * CLI's `--json` output, the admin API, nor the database (SQLite file and WAL bytes, every
- * Postgres table) — after syncs with faults, an expired grant and a revoked one. A wrong or
+ * Postgres table) — after syncs with faults, an expired grant and a revoked one whose error
+ * quotes the token request (secrets and all, URL-encoded). A wrong or
  * missing credentials key is a clear error and changes nothing.
  */
 import type { ImportId } from "@autoimport/core/Domain"
@@ -33,11 +34,14 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         s.fake.dataset.add({ email: "second.sync@example.com" })
         const again = yield* s.cli(["sync", id, "--json"])
         assert.strictEqual(again.code, 0, again.stderr)
-        s.fake.faults.expireAccessTokens().revokeRefreshTokens()
+        // A token endpoint that quotes the request in its error: the secrets come back in the text
+        // that becomes the run's message and the import's status reason.
+        s.fake.faults.expireAccessTokens().revokeRefreshTokens().echoRequests()
         s.fake.dataset.add({ email: "after.revocation@example.com" })
         const revoked = yield* s.cli(["sync", id, "--json"])
         assert.strictEqual(revoked.code, 1)
         assert.match(revoked.stderr, /needs-attention/)
+        assert.match(revoked.stderr, /client_secret=<redacted>/, "the echoed request is shown, its secrets redacted")
         s.fake.faults.clear()
         figures.add("faults", s.fake.faults.faulted + 2)
 
@@ -61,7 +65,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         const shown = JSON.parse((yield* s.cli(["imports", "show", id, "--json"])).stdout)
         assert.deepStrictEqual([shown.config.clientSecret, shown.config.refreshToken], ["<redacted>", "<redacted>"])
 
-        const secrets = [...googleSecrets(s.fake), s.credentialsKey, adminToken]
+        const secrets = [...googleSecrets(s.fake), s.credentialsKey, adminToken].flatMap((secret) => [secret, encodeURIComponent(secret)])
         assert.isAtLeast(s.fake.counts.token, 3, "the grant was refreshed several times: there are access tokens to look for")
         const places: Array<[string, string]> = [["process output, CLI and API", s.transcript.join("\n")], ...(yield* databaseText(s))]
         for (const [where, text] of places) {

@@ -186,7 +186,10 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
 
   const tokenHandler = http.post("/token", async ({ request }) => {
     counts.token++
-    const form = Object.fromEntries(new URLSearchParams(await request.text()))
+    const body = await request.text()
+    const form = Object.fromEntries(new URLSearchParams(body))
+    // The echo fault: the error quotes the form it got, secrets and all.
+    const echo = faults.echoingRequests ? ` (request: ${body})` : ""
     const grantType = form["grant_type"]
     if (grantType !== "refresh_token" && grantType !== "authorization_code") {
       return HttpResponse.json({ error: "unsupported_grant_type", error_description: "Invalid grant_type: " + grantType }, { status: 400 })
@@ -211,7 +214,7 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
     }
     const presented = form["refresh_token"] ?? ""
     if (faults.refreshTokensRevoked || (presented !== refreshToken && !granted.has(presented))) {
-      return invalidGrant("Token has been expired or revoked.")
+      return invalidGrant("Token has been expired or revoked." + echo)
     }
     const accessToken = issueAccessToken()
     let rotated: string | undefined

@@ -22,8 +22,10 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { RequestHandler } from "msw"
+import * as Http from "../Http.js"
 import { driveClock } from "./Clock.js"
 import type { Faults } from "./Faults.js"
 import { layerPull, serveFake } from "./Server.js"
@@ -99,6 +101,8 @@ interface Harness {
   readonly importId: ImportId
   /** One sync, with the test clock driven while it runs (rate-limit waits, retry backoff). */
   readonly sync: (batchCap?: number) => Effect.Effect<SyncRun>
+  /** One sync by an engine whose connectors' clients get these limits (the runner's settings). */
+  readonly syncWithLimits: (limits: Partial<Http.LimitsShape>) => Effect.Effect<SyncRun>
   /** Syncs until a run is caught up (or `maxRuns` runs), returning every run. */
   readonly syncUntilCaughtUp: (batchCap?: number, maxRuns?: number) => Effect.Effect<ReadonlyArray<SyncRun>>
   readonly emails: Effect.Effect<ReadonlyArray<string>>
@@ -122,15 +126,26 @@ const harness = (connector: AnyConnector, makeFake: () => AcceptanceFake) =>
     )
     // Built in the test's scope: the engine keeps using the HTTP client (undici's dispatcher)
     // after construction, so its layer must stay open until the test ends.
-    const engine = yield* Layer.build(
-      SyncEngine.SyncEngine.Default.pipe(
-        Layer.provide(Layer.succeed(Connectors, Connectors.fromList([{ connector, settings }]))),
-        Layer.provide(layerPull),
-        Layer.provide(Layer.succeed(Store, store))
-      )
-    ).pipe(Effect.map(Context.get(SyncEngine.SyncEngine)))
+    const buildEngine = (limits: Http.LimitsShape) =>
+      Layer.build(
+        SyncEngine.SyncEngine.Default.pipe(
+          Layer.provide(Layer.succeed(Connectors, Connectors.fromList([{ connector, settings }]))),
+          Layer.provide(layerPull),
+          Layer.provide(Layer.succeed(Store, store)),
+          Layer.provide(Layer.succeed(Http.Limits, limits))
+        )
+      ).pipe(Effect.map(Context.get(SyncEngine.SyncEngine)))
+    const engine = yield* buildEngine(Http.defaultLimits)
     const sync = (batchCap = 500) =>
       driveClock(engine.sync(created.id, { batchCap, owner: "acceptance" })).pipe(Effect.map((report) => report.run), Effect.orDie)
+    const scope = yield* Effect.scope
+    const syncWithLimits = (limits: Partial<Http.LimitsShape>) =>
+      buildEngine({ ...Http.defaultLimits, ...limits }).pipe(
+        Scope.extend(scope),
+        Effect.flatMap((limited) => driveClock(limited.sync(created.id, { owner: "acceptance" }))),
+        Effect.map((report) => report.run),
+        Effect.orDie
+      )
     const syncUntilCaughtUp = (batchCap = 500, maxRuns = 50) =>
       Effect.gen(function*() {
         const runs: Array<SyncRun> = []
@@ -154,7 +169,7 @@ const harness = (connector: AnyConnector, makeFake: () => AcceptanceFake) =>
           Effect.provide(layerPull)
         )
       )
-    return { fake, store, accountId, importId: created.id, sync, syncUntilCaughtUp, emails, pullAll } satisfies Harness
+    return { fake, store, accountId, importId: created.id, sync, syncWithLimits, syncUntilCaughtUp, emails, pullAll } satisfies Harness
   })
 
 /** The contacts the account must hold for these records, and the ids that must be skipped. */
@@ -290,6 +305,48 @@ const defineTests = (it: Vitest.MethodsNonLive<Store | SqlClient.SqlClient>, { c
       h.fake.faults.clear()
       const recovered = yield* h.syncUntilCaughtUp()
       assert.strictEqual(sum(recovered, "updated"), 2)
+    }))
+
+  it.scoped("an answer that stalls after its headers ends the run (timed out, retried, stopped) and writes nothing", () =>
+    Effect.gen(function*() {
+      const h = yield* setup
+      h.fake.faults.stallNext(1_000)
+      // A short idle timeout keeps the test quick: the driven clock steps 100 ms per real millisecond.
+      const run = yield* h.syncWithLimits({ idleTimeout: "1 second" })
+      assert.strictEqual(run.outcome, "stopped", `${run.message}`)
+      assert.strictEqual(run.stopTag, "ServiceUnavailable")
+      assert.include(run.message!, "stalled")
+      assert.deepStrictEqual(yield* h.emails, [])
+      assert.isTrue(Option.isNone(yield* h.store.getCursor(h.importId)))
+      h.fake.faults.clear()
+      const runs = yield* h.syncUntilCaughtUp()
+      assert.strictEqual(runs.at(-1)!.outcome, "caught-up", `last run: ${runs.at(-1)!.message}`)
+      assert.deepStrictEqual(yield* h.emails, expectation(h.fake.records()).emails)
+    }))
+
+  it.scoped("a service that answers with the same page again ends the run with MalformedResponse instead of looping", () =>
+    Effect.gen(function*() {
+      const h = yield* setup
+      h.fake.faults.repeatAnswers(1_000)
+      const run = yield* h.sync()
+      assert.strictEqual(run.outcome, "stopped", `${run.message}`)
+      assert.strictEqual(run.stopTag, "MalformedResponse")
+      assert.isAtMost(h.fake.faults.faulted, 2, "the repeated page was asked for again and again")
+      h.fake.faults.clear()
+      const runs = yield* h.syncUntilCaughtUp()
+      assert.strictEqual(runs.at(-1)!.outcome, "caught-up", `last run: ${runs.at(-1)!.message}`)
+      assert.deepStrictEqual(yield* h.emails, expectation(h.fake.records()).emails)
+    }))
+
+  it.scoped("a sync sends at most requestsPerSync requests, then stops with RequestLimitReached; nothing is lost", () =>
+    Effect.gen(function*() {
+      const h = yield* setup
+      const limited = yield* h.syncWithLimits({ requestsPerSync: 2 })
+      assert.strictEqual(limited.outcome, "stopped", `${limited.message}`)
+      assert.strictEqual(limited.stopTag, "RequestLimitReached")
+      const runs = yield* h.syncUntilCaughtUp()
+      assert.strictEqual(runs.at(-1)!.outcome, "caught-up", `last run: ${runs.at(-1)!.message}`)
+      assert.deepStrictEqual(yield* h.emails, expectation(h.fake.records()).emails)
     }))
 
   it.scoped("revoked credentials end the run with AuthRevoked and change nothing", () =>

@@ -3,7 +3,7 @@
  * (or flip a flag) from a test, and the fake answers accordingly. One `Faults` per fake.
  *
  * In a handler: `const fault = await faults.intercept(); if (fault) return fault`, then answer
- * with `faults.json(body)` (which applies a pending malformed-body fault). Token and cursor
+ * with `faults.json(body)` (which applies a pending repeated, stalled or malformed-body fault). Token and cursor
  * switches are read by the fake's own logic (`refreshTokensRevoked`, `accessTokenEpoch`,
  * `cursorEpoch`).
  */
@@ -30,8 +30,14 @@ export class Faults {
   private failures: Array<number> = []
   private slow: Array<number> = []
   private malformed: Array<Malformation> = []
+  private stalls = 0
+  /** Armed by {@link repeatAnswers}: how many more answers repeat the recorded one. */
+  private repeats = 0
+  private recorded: unknown = undefined
   /** Set by {@link revokeRefreshTokens}: the token endpoint answers `invalid_grant`. */
   refreshTokensRevoked = false
+  /** Set by {@link echoRequests}: error answers quote the request they got (fakes read it). */
+  echoingRequests = false
   /** Bumped by {@link expireAccessTokens}: access tokens issued before are rejected (401). */
   accessTokenEpoch = 0
   /** Bumped by {@link expireCursors}: sync cursors issued before are rejected as expired. */
@@ -66,8 +72,36 @@ export class Faults {
     return this
   }
 
+  /**
+   * The next `count` successful answers send their headers and half of their body, then nothing
+   * more (the connection stays open): a service that stalls after its headers.
+   */
+  stallNext(count: number): this {
+    this.stalls += count
+    return this
+  }
+
+  /**
+   * The next successful answer is recorded, and the `count` after it repeat it: a service that
+   * keeps answering with the same page (its next page token, or records, again).
+   */
+  repeatAnswers(count: number): this {
+    this.repeats = count
+    this.recorded = undefined
+    return this
+  }
+
   revokeRefreshTokens(): this {
     this.refreshTokensRevoked = true
+    return this
+  }
+
+  /**
+   * Error answers quote the request they got, as some token endpoints do: its refresh token and
+   * client secret come back in the error text.
+   */
+  echoRequests(): this {
+    this.echoingRequests = true
     return this
   }
 
@@ -81,13 +115,17 @@ export class Faults {
     return this
   }
 
-  /** Disarms every pending fault and un-revokes refresh tokens (epochs stay: expiry is final). */
+  /** Disarms every pending fault, un-revokes refresh tokens, stops echoing (epochs stay: expiry is final). */
   clear(): this {
     this.rateLimited = []
     this.failures = []
     this.slow = []
     this.malformed = []
+    this.stalls = 0
+    this.repeats = 0
+    this.recorded = undefined
     this.refreshTokensRevoked = false
+    this.echoingRequests = false
     return this
   }
 
@@ -112,8 +150,28 @@ export class Faults {
     return undefined
   }
 
-  /** A JSON answer, malformed when a malformed-body fault is pending. */
-  json(body: unknown, init?: ResponseInit): Response {
+  /** A JSON answer: repeated, stalled or malformed when such a fault is pending. */
+  json(fresh: unknown, init?: ResponseInit): Response {
+    let body = fresh
+    if (this.repeats > 0) {
+      if (this.recorded === undefined) {
+        this.recorded = fresh
+      } else {
+        this.repeats--
+        this.faulted++
+        body = this.recorded
+      }
+    }
+    if (this.stalls > 0) {
+      this.stalls--
+      this.faulted++
+      const text = JSON.stringify(body)
+      const stalled = new ReadableStream<Uint8Array>({
+        start: (controller) => controller.enqueue(new TextEncoder().encode(text.slice(0, Math.floor(text.length / 2))))
+        // Never closed: the rest never comes.
+      })
+      return new Response(stalled, { ...init, headers: { "content-type": "application/json", ...(init?.headers as Record<string, string> | undefined) } })
+    }
     const how = this.malformed.shift()
     if (how === undefined) return Response.json(body, init)
     this.faulted++

@@ -127,6 +127,7 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
 
     // Keyset positions never shift, so a cut page resumes after its last delivered contact at offset 0.
     return Paging.paginate({
+      service,
       start: request.cursor,
       offset: 0,
       budget: request.budget,
