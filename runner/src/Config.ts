@@ -17,11 +17,11 @@ import * as Schema from "effect/Schema"
 import * as YAML from "yaml"
 import {
   CredentialsKey,
-  DurationFromString,
+  DurationBetween,
+  IntBetween,
+  IntBetweenFromString,
   Port,
   PortFromString,
-  PositiveInt,
-  PositiveIntFromString,
   Secret
 } from "./internal/schemas.js"
 
@@ -56,6 +56,32 @@ export const defaults = {
   httpPort: 8080
 } as const
 
+/**
+ * The range of every numeric setting (README's configuration table states them). Below the
+ * minimum the runner would spin: an interval or poll interval of 0 re-runs at once, forever.
+ * Above the maximum a value is a slip rather than a wish (a batch cap of 1e12 is no cap at all,
+ * 10,000 concurrent syncs exhaust any connection pool), and long sleeps stay below the 24.8
+ * days after which Node's timers overflow.
+ */
+export const ranges = {
+  interval: { min: Duration.seconds(1), max: Duration.days(7) },
+  jitter: { min: Duration.zero, max: Duration.days(1) },
+  pollInterval: { min: Duration.millis(100), max: Duration.hours(1) },
+  batchCap: { min: 1, max: 100_000 },
+  concurrency: { min: 1, max: 64 }
+} as const
+
+/** Each numeric setting's schema: the file holds numbers, variables hold text. */
+const bounded = {
+  interval: DurationBetween(ranges.interval.min, ranges.interval.max),
+  jitter: DurationBetween(ranges.jitter.min, ranges.jitter.max),
+  pollInterval: DurationBetween(ranges.pollInterval.min, ranges.pollInterval.max),
+  batchCap: IntBetween(ranges.batchCap.min, ranges.batchCap.max),
+  batchCapText: IntBetweenFromString(ranges.batchCap.min, ranges.batchCap.max),
+  concurrency: IntBetween(ranges.concurrency.min, ranges.concurrency.max),
+  concurrencyText: IntBetweenFromString(ranges.concurrency.min, ranges.concurrency.max)
+}
+
 const ConnectorEntry = Schema.Union(
   Schema.NonEmptyTrimmedString,
   Schema.Struct({
@@ -70,11 +96,11 @@ const FileConfig = Schema.Struct({
   database: Schema.optional(Schema.NonEmptyTrimmedString),
   dataDir: Schema.optional(Schema.NonEmptyTrimmedString),
   credentialsKey: Schema.optional(CredentialsKey),
-  interval: Schema.optional(DurationFromString),
-  batchCap: Schema.optional(PositiveInt),
-  concurrency: Schema.optional(PositiveInt),
-  jitter: Schema.optional(DurationFromString),
-  pollInterval: Schema.optional(DurationFromString),
+  interval: Schema.optional(bounded.interval),
+  batchCap: Schema.optional(bounded.batchCap),
+  concurrency: Schema.optional(bounded.concurrency),
+  jitter: Schema.optional(bounded.jitter),
+  pollInterval: Schema.optional(bounded.pollInterval),
   http: Schema.optional(Schema.Struct({
     host: Schema.optional(Schema.NonEmptyTrimmedString),
     port: Schema.optional(Port),
@@ -88,11 +114,11 @@ const environment = {
   AUTOIMPORT_DATABASE_URL: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_DATA_DIR: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_CREDENTIALS_KEY: CredentialsKey,
-  AUTOIMPORT_INTERVAL: DurationFromString,
-  AUTOIMPORT_BATCH_CAP: PositiveIntFromString,
-  AUTOIMPORT_CONCURRENCY: PositiveIntFromString,
-  AUTOIMPORT_JITTER: DurationFromString,
-  AUTOIMPORT_POLL_INTERVAL: DurationFromString,
+  AUTOIMPORT_INTERVAL: bounded.interval,
+  AUTOIMPORT_BATCH_CAP: bounded.batchCapText,
+  AUTOIMPORT_CONCURRENCY: bounded.concurrencyText,
+  AUTOIMPORT_JITTER: bounded.jitter,
+  AUTOIMPORT_POLL_INTERVAL: bounded.pollInterval,
   AUTOIMPORT_HTTP_HOST: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_HTTP_PORT: PortFromString,
   AUTOIMPORT_ADMIN_TOKEN: Secret

@@ -24,7 +24,7 @@ describe.concurrent("autoimport CLI input handling", () => {
     { name: "missing @file", args: ["imports", "create", "google-contacts", "--name", "x", "--config", "@nope.json"], expect: /--config: cannot read nope.json/ },
     { name: "bad contact limit", args: ["account", "--contact-limit", "lots"], expect: /--contact-limit: expected a whole number/ },
     { name: "bad email", args: ["contacts", "unsubscribe", "not-an-email"], expect: /not a valid email address/ },
-    { name: "bad config value", args: ["imports", "list"], config: { batchCap: -1 }, expect: /batchCap: expected a positive integer/ },
+    { name: "bad config value", args: ["imports", "list"], config: { batchCap: -1 }, expect: /batchCap: expected a whole number from 1 to 100000/ },
     { name: "misspelt config key", args: ["imports", "list"], config: { intervall: "5m" }, expect: /intervall/ },
     { name: "bad environment variable", args: ["imports", "list"], env: { AUTOIMPORT_INTERVAL: "often" }, expect: /AUTOIMPORT_INTERVAL: expected a duration/ },
     { name: "connector package not found", args: ["connectors"], config: { connectors: ["@acme/nope"] }, expect: /connectors\[0\]: connector package "@acme\/nope" was not found/ },

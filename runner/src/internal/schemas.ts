@@ -36,6 +36,30 @@ export const DurationFromString = Schema.transformOrFail(Schema.String, Schema.D
   encode: (duration) => ParseResult.succeed(`${Duration.toMillis(duration)}ms`)
 })
 
+/** A duration within `[min, max]`; the message names the range, so a bad value says what fits. */
+export const DurationBetween = (min: Duration.Duration, max: Duration.Duration) =>
+  Schema.compose(
+    DurationFromString,
+    Schema.DurationFromSelf.pipe(
+      Schema.filter((d) => Duration.between(d, { minimum: min, maximum: max }), {
+        message: (issue) =>
+          `expected a duration from ${Duration.format(min)} to ${Duration.format(max)}, got ${Duration.format(issue.actual as Duration.Duration)}`
+      })
+    )
+  )
+
+/** A whole number within `[min, max]`. */
+export const IntBetween = (min: number, max: number) =>
+  Schema.Number.pipe(
+    Schema.filter((n) => Number.isSafeInteger(n) && n >= min && n <= max, {
+      message: (issue) => `expected a whole number from ${min} to ${max}, got ${JSON.stringify(issue.actual)}`
+    })
+  )
+
+/** {@link IntBetween} written as text (environment variables, CLI flags). */
+export const IntBetweenFromString = (min: number, max: number) =>
+  Schema.compose(Schema.NumberFromString.annotations({ message: () => "expected a number" }), IntBetween(min, max))
+
 export const PositiveInt = Schema.Int.pipe(
   Schema.positive({ message: (issue) => `expected a positive integer, got ${JSON.stringify(issue.actual)}` })
 )
