@@ -155,7 +155,7 @@ const renderRuns = (runs: ReadonlyArray<Views.RunView>) => {
 }
 
 const renderRunLine = (r: Views.RunView) =>
-  `run ${r.id}: ${r.outcome} — fetched ${r.fetched}, added ${r.added}, updated ${r.updated}, unchanged ${r.unchanged}, skipped ${r.skipped}${r.deferred ? `, deferred ${r.deferred}` : ""}${r.message ? ` — ${r.message}` : ""}`
+  `run ${r.id}: ${r.outcome} — fetched ${r.fetched}, added ${r.added}, updated ${r.updated}, unchanged ${r.unchanged}, skipped ${r.skipped}${r.deferred ? `, deferred ${r.deferred}` : ""}${r.message ? ` — ${Output.escape(r.message)}` : ""}`
 
 const renderContacts = (view: Views.ContactsView) => {
   const contacts = Output.table(
@@ -181,8 +181,8 @@ const renderConnectors = (connectors: ReadonlyArray<Views.ConnectorView>) =>
     ? "(no connectors loaded)"
     : connectors.map((c) =>
       [
-        `${c.name} (${c.id} ${c.version}) — ${c.imports} import${c.imports === 1 ? "" : "s"} set up`,
-        `  deletions: ${c.deletions}`,
+        Output.escape(`${c.name} (${c.id} ${c.version}) — ${c.imports} import${c.imports === 1 ? "" : "s"} set up`),
+        `  deletions: ${Output.escape(c.deletions)}`,
         Output.table(["field", "custom field", "personalization tag"], c.fields.map((f) => [f.label, f.title, `%${f.tag}%`]))
           .split("\n").map((line) => `  ${line}`).join("\n")
       ].join("\n")
@@ -324,7 +324,7 @@ export const make = (invocation: Invocation) => {
         const changed = yield* store.unsubscribe(Setup.defaultAccountId, email, Option.getOrUndefined(listId))
         yield* Output.result(args.json, { email, unsubscribed: changed }, () =>
           changed
-            ? `${email} is unsubscribed${Option.isSome(args.list) ? ` from ${args.list.value}` : ""}; imports never set it back to active`
+            ? `${email} is unsubscribed${Option.isSome(args.list) ? ` from ${Output.escape(args.list.value)}` : ""}; imports never set it back to active`
             : `${email} has no active membership to change`)
       }).pipe(withServices(s))
     })).pipe(Command.withDescription("Unsubscribe a contact from one list or from all of them"))
@@ -440,7 +440,7 @@ export const run = (invocation: Invocation, argv: ReadonlyArray<string>) =>
     Effect.catchAll((error) =>
       ValidationError.isValidationError(error)
         ? Effect.succeed(2 as const)
-        : Effect.as(Console.error(`error: ${error.message}`), exitCodeOf(error))
+        : Effect.as(Console.error(`error: ${Output.escapeKeepingLines(error.message)}`), exitCodeOf(error))
     ),
     Effect.catchAllDefect((defect) =>
       Effect.as(Console.error(`internal error: ${Cause.pretty(Cause.die(defect))}`), 1 as const)
