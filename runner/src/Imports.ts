@@ -3,11 +3,12 @@
  * the connector's config schema before anything is written; the store keeps the encoded form
  * (and encrypts it).
  */
-import { Connector, type Domain, Store } from "@autoimport/core"
+import { Connector, type Domain, Errors, Store } from "@autoimport/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { maxDepth, tooDeep } from "./internal/schemas.js"
 import * as Secrets from "./Secrets.js"
 import { defaultAccountId } from "./Setup.js"
 
@@ -18,10 +19,26 @@ export interface ValidConfig {
   readonly encoded: unknown
 }
 
-/** Checks an import config against its connector; the error names the offending path. */
-export const validate = (connector: Connector.AnyConnector, where: string, raw: unknown) =>
-  Effect.flatMap(Connector.decodeConfig(connector, where, raw), (decoded) =>
-    Effect.map(Effect.orDie(Schema.encode(connector.config)(decoded)), (encoded): ValidConfig => ({ connector, decoded, encoded })))
+/**
+ * Checks an import config a user gave against its connector; the error names the offending path,
+ * and an unknown key (at any level) is an error naming the closest known one.
+ */
+export const validate = (connector: Connector.AnyConnector, where: string, raw: unknown, options: Connector.DecodeInputOptions = {}) =>
+  (tooDeep(raw)
+    ? Effect.fail(new Errors.InvalidConfig({ where, detail: `nested deeper than ${maxDepth} levels` }))
+    : Connector.decodeInput(connector.config, where, raw, options)).pipe(
+      Effect.flatMap((decoded) =>
+        Effect.map(Effect.orDie(Schema.encode(connector.config)(decoded)), (encoded): ValidConfig => ({ connector, decoded, encoded }))
+      )
+    )
+
+/** Whether `path` names a key present in `value` (the keys a merge patch sets). */
+const hasPath = (value: unknown, path: ReadonlyArray<PropertyKey>): boolean =>
+  path.every((key) => {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return false
+    value = (value as Record<PropertyKey, unknown>)[key]
+    return true
+  })
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
@@ -75,7 +92,8 @@ export const edit = (id: Domain.ImportId, change: Edit) =>
     const config = yield* Effect.transposeMapOption(change.configPatch, (patch) =>
       Effect.gen(function*() {
         const { connector } = yield* connectors.get(imp.connectorId)
-        const next = yield* validate(connector, "--config", mergePatch(imp.config, patch))
+        // Only keys the patch sets can be unknown: one an older version stored must not block an edit.
+        const next = yield* validate(connector, "--config", mergePatch(imp.config, patch), { typed: (path) => hasPath(patch, path) })
         const before = Secrets.maskImportConfig(imp, connectors)
         const criteriaChanged = before._tag === "Unreadable" ||
           JSON.stringify(before.value) !== JSON.stringify(Secrets.mask(next.decoded))
