@@ -20,9 +20,11 @@ import {
   DurationBetween,
   IntBetween,
   IntBetweenFromString,
+  maxDepth,
   Port,
   PortFromString,
-  Secret
+  Secret,
+  tooDeep
 } from "./internal/schemas.js"
 
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
@@ -262,8 +264,16 @@ const readFile = (fs: FileSystem.FileSystem, file: string) =>
     )
     const parsed = yield* Effect.try({
       try: () => (/\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text)) as unknown,
-      catch: (e) => new ConfigError({ source: file, problems: [`not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(e as Error).message}`] })
+      // The YAML parser's message continues with a code frame: its first line says it all.
+      catch: (e) =>
+        new ConfigError({
+          source: file,
+          problems: [`not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${String((e as Error).message).split("\n")[0]!.trim()}`]
+        })
     })
+    if (tooDeep(parsed)) {
+      return yield* new ConfigError({ source: file, problems: [`nested deeper than ${maxDepth} levels`] })
+    }
     return yield* Schema.decodeUnknown(FileConfig)(parsed ?? {}, { errors: "all", onExcessProperty: "error" }).pipe(
       Effect.mapError((e) => new ConfigError({ source: file, problems: describeParseError(e) }))
     )
@@ -327,10 +337,17 @@ export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host)
 
 /** One line per problem, starting with its key path (`connectors[0].settings.baseUrl: ...`). */
-export const describeParseError = (error: ParseResult.ParseError): Array<string> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
+export const describeParseError = (error: ParseResult.ParseError): Array<string> => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  // An optional key's schema is a union with undefined, so with `errors: "all"` a bad value
+  // also reports "Expected undefined": noise next to the real problem on the same key.
+  const noise = (issue: ParseResult.ArrayFormatterIssue) =>
+    issue.message.startsWith("Expected undefined, actual") &&
+    issues.some((other) => other !== issue && formatPath(other.path) === formatPath(issue.path))
+  return issues.filter((issue) => !noise(issue)).map((issue) =>
     issue.path.length === 0 ? issue.message : `${formatPath(issue.path)}: ${issue.message}`
   )
+}
 
 export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>(

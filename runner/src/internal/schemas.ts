@@ -98,3 +98,22 @@ export const CredentialsKey = Schema.transformOrFail(Schema.String, Schema.Redac
 })
 
 export const Secret = Schema.Redacted(Schema.NonEmptyString)
+
+/**
+ * How deep user-given JSON or YAML may nest. Real configs nest a few levels; a value nested
+ * thousands of levels deep overflows the stack of recursive code downstream (decoding,
+ * error formatting, merge patches), so it is refused up front with a plain message.
+ */
+export const maxDepth = 64
+
+/** Whether `value` nests deeper than {@link maxDepth}; iterative, so any depth is safe to check. */
+export const tooDeep = (value: unknown): boolean => {
+  const stack: Array<readonly [unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!
+    if (typeof current !== "object" || current === null) continue
+    if (depth > maxDepth) return true
+    for (const child of Object.values(current)) stack.push([child, depth + 1])
+  }
+  return false
+}
