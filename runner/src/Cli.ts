@@ -24,7 +24,7 @@ import { createRequire } from "node:module"
 import * as Http from "./Http.js"
 import * as Imports from "./Imports.js"
 import * as Help from "./internal/help.js"
-import { PositiveInt } from "./internal/schemas.js"
+import { maxDepth, PositiveInt, tooDeep } from "./internal/schemas.js"
 import * as Output from "./Output.js"
 import { Scheduler, syncUntilDone } from "./Scheduler.js"
 import * as Setup from "./Setup.js"
@@ -118,10 +118,13 @@ const readJsonArgument = (option: string, text: string, cwd: string) =>
         Effect.mapError((e) => new InvalidInput({ option, detail: `cannot read ${text.slice(1)}: ${e.message}` }))
       )
       : text
-    return yield* Effect.try({
+    const parsed = yield* Effect.try({
       try: () => JSON.parse(source) as unknown,
       catch: (e) => new InvalidInput({ option, detail: `not valid JSON: ${(e as Error).message}` })
     })
+    // Before anything recursive (the merge patch of `imports edit`) walks it.
+    if (tooDeep(parsed)) return yield* new InvalidInput({ option, detail: `nested deeper than ${maxDepth} levels` })
+    return parsed
   })
 
 const nonEmpty = (option: string, value: string) =>

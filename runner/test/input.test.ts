@@ -49,7 +49,8 @@ describe.concurrent("autoimport CLI input handling", () => {
     { name: "misspelt key in a connector's settings", args: ["connectors"], config: { connectors: [{ package: connectorPackage, settings: { pageSise: 10 } }] }, expect: /connectors\[0\]\.settings \(google-contacts\): pageSise: unknown key, did you mean "pageSize"\?/, oneLine: true },
     { name: "misspelt nested settings key", args: ["connectors"], config: { connectors: [{ package: "@autoimport/connector-shopify", settings: { costBucket: { maximumAvailable: 10, restorRate: 5 } } }] }, expect: /costBucket\.restorRate: unknown key, did you mean "restoreRate"\?/, oneLine: true },
     // Hostile shapes end in one plain line, not a stack trace.
-    { name: "deeply nested --config", args: ["imports", "create", "google-contacts", "--name", "x", "--config", "[".repeat(5000) + "]".repeat(5000)], expect: /^error: invalid configuration in --config: nested deeper than 64 levels$/, oneLine: true },
+    { name: "deeply nested --config", args: ["imports", "create", "google-contacts", "--name", "x", "--config", "[".repeat(5000) + "]".repeat(5000)], expect: /^error: --config: nested deeper than 64 levels$/, oneLine: true },
+    { name: "deeply nested edit patch", args: ["imports", "edit", "1", "--config", '{"a":'.repeat(20000) + "1" + "}".repeat(20000)], expect: /^error: --config: nested deeper than 64 levels$/, oneLine: true },
     { name: "deeply nested configuration file", args: ["imports", "list"], configText: nested(5000), expect: /autoimport\.config\.json: nested deeper than 64 levels$/, oneLine: true },
     { name: "unreadable database path", args: ["imports", "list"], env: { AUTOIMPORT_DATABASE_URL: "/proc/self/mem" }, expect: /^error: cannot use the SQLite database file \/proc\/self\/mem: /, oneLine: true },
     { name: "interval of 0s", args: ["imports", "list"], config: { interval: "0s" }, expect: /interval: expected a duration from 1s to 7d, got 0/, oneLine: true }
