@@ -11,7 +11,6 @@ import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -24,8 +23,9 @@ import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
 import * as Http from "./Http.js"
 import * as Imports from "./Imports.js"
+import * as Help from "./internal/help.js"
+import { maxDepth, PositiveInt, tooDeep } from "./internal/schemas.js"
 import * as Limits from "./Limits.js"
-import { PositiveInt } from "./internal/schemas.js"
 import * as Output from "./Output.js"
 import { Scheduler, syncUntilDone } from "./Scheduler.js"
 import * as Setup from "./Setup.js"
@@ -54,6 +54,20 @@ export class SyncFailed extends Schema.TaggedError<SyncFailed>()("SyncFailed", {
   }
 }
 
+/**
+ * A sync ran but stopped early for a reason that passes by itself — a rate limit, the service
+ * unavailable, the contact limit (exit code 3): nothing is wrong with the import, the next run
+ * continues where this one stopped, but a script learns that the work is not done.
+ */
+export class SyncStopped extends Schema.TaggedError<SyncStopped>()("SyncStopped", {
+  importId: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `the sync of import ${this.importId} stopped and will be retried: ${this.detail}`
+  }
+}
+
 /** Errors that mean "fix your input or configuration" (exit code 2); everything else is 1. */
 const usageErrors = new Set([
   "ConfigError",
@@ -67,10 +81,15 @@ const usageErrors = new Set([
   "InvalidEmail",
   "ImportNotFound",
   "ConnectorNotLoaded",
-  "UnknownList"
+  "UnknownList",
+  "DatabaseFileUnusable"
 ])
 
-export const exitCodeOf = (error: { readonly _tag: string }): 1 | 2 => (usageErrors.has(error._tag) ? 2 : 1)
+/** The exit codes (README's CLI reference lists them). */
+export type ExitCode = 0 | 1 | 2 | 3
+
+export const exitCodeOf = (error: { readonly _tag: string }): 1 | 2 | 3 =>
+  usageErrors.has(error._tag) ? 2 : error._tag === "SyncStopped" ? 3 : 1
 
 export interface Invocation {
   readonly cwd: string
@@ -100,10 +119,13 @@ const readJsonArgument = (option: string, text: string, cwd: string) =>
         Effect.mapError((e) => new InvalidInput({ option, detail: `cannot read ${text.slice(1)}: ${e.message}` }))
       )
       : text
-    return yield* Effect.try({
+    const parsed = yield* Effect.try({
       try: () => JSON.parse(source) as unknown,
       catch: (e) => new InvalidInput({ option, detail: `not valid JSON: ${(e as Error).message}` })
     })
+    // Before anything recursive (the merge patch of `imports edit`) walks it.
+    if (tooDeep(parsed)) return yield* new InvalidInput({ option, detail: `nested deeper than ${maxDepth} levels` })
+    return parsed
   })
 
 /** An import or list name: trimmed, not empty, within the documented length (Limits.ts). */
@@ -157,7 +179,7 @@ const renderRuns = (runs: ReadonlyArray<Views.RunView>) => {
 }
 
 const renderRunLine = (r: Views.RunView) =>
-  `run ${r.id}: ${r.outcome} — fetched ${r.fetched}, added ${r.added}, updated ${r.updated}, unchanged ${r.unchanged}, skipped ${r.skipped}${r.deferred ? `, deferred ${r.deferred}` : ""}${r.message ? ` — ${r.message}` : ""}`
+  `run ${r.id}: ${r.outcome} — fetched ${r.fetched}, added ${r.added}, updated ${r.updated}, unchanged ${r.unchanged}, skipped ${r.skipped}${r.deferred ? `, deferred ${r.deferred}` : ""}${r.message ? ` — ${Output.escape(r.message)}` : ""}`
 
 const renderContacts = (view: Views.ContactsView) => {
   const contacts = Output.table(
@@ -171,9 +193,12 @@ const renderContacts = (view: Views.ContactsView) => {
     ]),
     "(no contacts found)"
   )
+  const more = view.total > view.contacts.length
+    ? `\n\nshowing ${view.contacts.length} of ${view.total} contacts; \`--limit ${view.total}\` shows them all`
+    : ""
   return view.skipped.length === 0
-    ? contacts
-    : `${contacts}\n\nSkipped source records with this email (why a contact may be missing):\n${
+    ? contacts + more
+    : `${contacts}${more}\n\nSkipped source records with this email (why a contact may be missing):\n${
       Output.table(["when", "import", "run", "source id", "reason", "detail"], view.skipped.map((s) => [Output.when(dateOf(s.at)), s.importId, s.runId, s.externalId, s.reason, s.detail]))
     }`
 }
@@ -183,8 +208,8 @@ const renderConnectors = (connectors: ReadonlyArray<Views.ConnectorView>) =>
     ? "(no connectors loaded)"
     : connectors.map((c) =>
       [
-        `${c.name} (${c.id} ${c.version}) — ${c.imports} import${c.imports === 1 ? "" : "s"} set up`,
-        `  deletions: ${c.deletions}`,
+        Output.escape(`${c.name} (${c.id} ${c.version}) — ${c.imports} import${c.imports === 1 ? "" : "s"} set up`),
+        `  deletions: ${Output.escape(c.deletions)}`,
         Output.table(["field", "custom field", "personalization tag"], c.fields.map((f) => [f.label, f.title, `%${f.tag}%`]))
           .split("\n").map((line) => `  ${line}`).join("\n")
       ].join("\n")
@@ -302,6 +327,9 @@ export const make = (invocation: Invocation) => {
         if (last.outcome === "failed" || last.outcome === "needs-attention") {
           return yield* new SyncFailed({ importId: args.id, outcome: last.outcome, detail: last.message ?? "see `autoimport runs`" })
         }
+        if (last.outcome === "stopped") {
+          return yield* new SyncStopped({ importId: args.id, detail: last.message ?? "see `autoimport runs`" })
+        }
       }).pipe(withServices(s))
     })).pipe(Command.withDescription("Sync one import now: one batch, or with --until-done until it has caught up"))
 
@@ -313,7 +341,7 @@ export const make = (invocation: Invocation) => {
   }, (args) => show(args.json, Views.runs(args.id, { limit: args.limit, skips: args.skips }), renderRuns)).pipe(Command.withDescription("An import's run history, newest first: what each run fetched, added, updated, left unchanged and skipped, and why it stopped"))
 
   const unsubscribe = Command.make("unsubscribe", {
-    email: Args.text({ name: "email" }),
+    email: Args.text({ name: "email" }).pipe(Args.withDescription("the contact's email address (any case; it is normalized)")),
     list: Options.text("list").pipe(Options.optional, Options.withDescription("only this list (default: every list)")),
     json
   }, (args) =>
@@ -326,7 +354,7 @@ export const make = (invocation: Invocation) => {
         const changed = yield* store.unsubscribe(Setup.defaultAccountId, email, Option.getOrUndefined(listId))
         yield* Output.result(args.json, { email, unsubscribed: changed }, () =>
           changed
-            ? `${email} is unsubscribed${Option.isSome(args.list) ? ` from ${args.list.value}` : ""}; imports never set it back to active`
+            ? `${email} is unsubscribed${Option.isSome(args.list) ? ` from ${Output.escape(args.list.value)}` : ""}; imports never set it back to active`
             : `${email} has no active membership to change`)
       }).pipe(withServices(s))
     })).pipe(Command.withDescription("Unsubscribe a contact from one list or from all of them"))
@@ -395,6 +423,13 @@ export const make = (invocation: Invocation) => {
               detail: failed[0]!.message ?? "see `autoimport runs`"
             })
           }
+          const stopped = views.filter((v) => v.outcome === "stopped")
+          if (stopped.length > 0) {
+            return yield* new SyncStopped({
+              importId: stopped.map((v) => v.importId).join(", "),
+              detail: stopped[0]!.message ?? "see `autoimport runs`"
+            })
+          }
         }).pipe(withServices(s))
       } else {
         yield* serve.pipe(withServices(s), Effect.provide(jsonLogs), Logger.withMinimumLogLevel(LogLevel.Info))
@@ -420,6 +455,9 @@ const parseContactLimit = (text: string) => {
     : Effect.fail(new InvalidInput({ option: "--contact-limit", detail: `expected a whole number ≥ 0 or "none", got ${JSON.stringify(text)}` }))
 }
 
+const defectLine = (defect: unknown): string =>
+  (defect instanceof Error ? `${defect.name}: ${defect.message}` : String(defect)).split("\n")[0]!
+
 /** The long-lived process: scheduler and HTTP side by side until interrupted (SIGTERM/SIGINT). */
 export const serve = Effect.gen(function*() {
   const scheduler = yield* Scheduler
@@ -438,14 +476,16 @@ export const jsonLogs = Logger.replace(textLogger, Logger.withConsoleError(Logge
  */
 export const run = (invocation: Invocation, argv: ReadonlyArray<string>) =>
   Command.run(make(invocation), { name: "autoimport", version })(argv).pipe(
-    Effect.as(0 as 0 | 1 | 2),
+    (program) => (Help.isHelpRequest(argv.slice(2)) ? Help.filtered(program) : program),
+    Effect.as(0 as ExitCode),
     Effect.catchAll((error) =>
       ValidationError.isValidationError(error)
         ? Effect.succeed(2 as const)
-        : Effect.as(Console.error(`error: ${error.message}`), exitCodeOf(error))
+        : Effect.as(Console.error(`error: ${Output.escapeKeepingLines(error.message)}`), exitCodeOf(error))
     ),
+    // One plain line, never a stack trace: every expected problem has its own error above.
     Effect.catchAllDefect((defect) =>
-      Effect.as(Console.error(`internal error: ${Cause.pretty(Cause.die(defect))}`), 1 as const)
+      Effect.as(Console.error(`internal error: ${Output.escapeKeepingLines(defectLine(defect))}`), 1 as const)
     ),
     Effect.provide(Logger.replace(Logger.defaultLogger, textLogger)),
     Logger.withMinimumLogLevel(LogLevel.Warning)

@@ -17,12 +17,14 @@ import * as Schema from "effect/Schema"
 import * as YAML from "yaml"
 import {
   CredentialsKey,
-  DurationFromString,
+  DurationBetween,
+  IntBetween,
+  IntBetweenFromString,
+  maxDepth,
   Port,
   PortFromString,
-  PositiveInt,
-  PositiveIntFromString,
-  Secret
+  Secret,
+  tooDeep
 } from "./internal/schemas.js"
 import * as Requests from "./internal/requests.js"
 
@@ -59,6 +61,35 @@ export const defaults = {
   httpDatabaseTimeout: Duration.seconds(10)
 } as const
 
+/**
+ * The range of every numeric setting (README's configuration table states them). Below the
+ * minimum the runner would spin: an interval or poll interval of 0 re-runs at once, forever.
+ * Above the maximum a value is a slip rather than a wish (a batch cap of 1e12 is no cap at all,
+ * 10,000 concurrent syncs exhaust any connection pool), and long sleeps stay below the 24.8
+ * days after which Node's timers overflow.
+ */
+export const ranges = {
+  interval: { min: Duration.seconds(1), max: Duration.days(7) },
+  jitter: { min: Duration.zero, max: Duration.days(1) },
+  pollInterval: { min: Duration.millis(100), max: Duration.hours(1) },
+  batchCap: { min: 1, max: 100_000 },
+  concurrency: { min: 1, max: 64 },
+  // Zero would refuse every request; past a few minutes a client has long given up.
+  httpDatabaseTimeout: { min: Duration.millis(100), max: Duration.minutes(10) }
+} as const
+
+/** Each numeric setting's schema: the file holds numbers, variables hold text. */
+const bounded = {
+  interval: DurationBetween(ranges.interval.min, ranges.interval.max),
+  jitter: DurationBetween(ranges.jitter.min, ranges.jitter.max),
+  pollInterval: DurationBetween(ranges.pollInterval.min, ranges.pollInterval.max),
+  batchCap: IntBetween(ranges.batchCap.min, ranges.batchCap.max),
+  batchCapText: IntBetweenFromString(ranges.batchCap.min, ranges.batchCap.max),
+  concurrency: IntBetween(ranges.concurrency.min, ranges.concurrency.max),
+  concurrencyText: IntBetweenFromString(ranges.concurrency.min, ranges.concurrency.max),
+  httpDatabaseTimeout: DurationBetween(ranges.httpDatabaseTimeout.min, ranges.httpDatabaseTimeout.max)
+}
+
 const ConnectorEntry = Schema.Union(
   Schema.NonEmptyTrimmedString,
   Schema.Struct({
@@ -67,10 +98,7 @@ const ConnectorEntry = Schema.Union(
   })
 )
 
-/** `http.databaseTimeout`: zero would refuse every request. */
-const DatabaseTimeout = DurationFromString.pipe(
-  Schema.filter((d) => Duration.greaterThan(d, Duration.zero) || "expected a duration above zero")
-)
+const DatabaseTimeout = bounded.httpDatabaseTimeout
 
 /** The file's shape. Unknown keys are errors: a misspelt key must not silently do nothing. */
 const FileConfig = Schema.Struct({
@@ -78,11 +106,11 @@ const FileConfig = Schema.Struct({
   database: Schema.optional(Schema.NonEmptyTrimmedString),
   dataDir: Schema.optional(Schema.NonEmptyTrimmedString),
   credentialsKey: Schema.optional(CredentialsKey),
-  interval: Schema.optional(DurationFromString),
-  batchCap: Schema.optional(PositiveInt),
-  concurrency: Schema.optional(PositiveInt),
-  jitter: Schema.optional(DurationFromString),
-  pollInterval: Schema.optional(DurationFromString),
+  interval: Schema.optional(bounded.interval),
+  batchCap: Schema.optional(bounded.batchCap),
+  concurrency: Schema.optional(bounded.concurrency),
+  jitter: Schema.optional(bounded.jitter),
+  pollInterval: Schema.optional(bounded.pollInterval),
   http: Schema.optional(Schema.Struct({
     host: Schema.optional(Schema.NonEmptyTrimmedString),
     port: Schema.optional(Port),
@@ -98,11 +126,11 @@ const environment = {
   AUTOIMPORT_DATABASE_URL: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_DATA_DIR: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_CREDENTIALS_KEY: CredentialsKey,
-  AUTOIMPORT_INTERVAL: DurationFromString,
-  AUTOIMPORT_BATCH_CAP: PositiveIntFromString,
-  AUTOIMPORT_CONCURRENCY: PositiveIntFromString,
-  AUTOIMPORT_JITTER: DurationFromString,
-  AUTOIMPORT_POLL_INTERVAL: DurationFromString,
+  AUTOIMPORT_INTERVAL: bounded.interval,
+  AUTOIMPORT_BATCH_CAP: bounded.batchCapText,
+  AUTOIMPORT_CONCURRENCY: bounded.concurrencyText,
+  AUTOIMPORT_JITTER: bounded.jitter,
+  AUTOIMPORT_POLL_INTERVAL: bounded.pollInterval,
   AUTOIMPORT_HTTP_HOST: Schema.NonEmptyTrimmedString,
   AUTOIMPORT_HTTP_PORT: PortFromString,
   AUTOIMPORT_ADMIN_TOKEN: Secret,
@@ -267,8 +295,16 @@ const readFile = (fs: FileSystem.FileSystem, file: string) =>
     )
     const parsed = yield* Effect.try({
       try: () => (/\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text)) as unknown,
-      catch: (e) => new ConfigError({ source: file, problems: [`not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(e as Error).message}`] })
+      // The YAML parser's message continues with a code frame: its first line says it all.
+      catch: (e) =>
+        new ConfigError({
+          source: file,
+          problems: [`not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${String((e as Error).message).split("\n")[0]!.trim()}`]
+        })
     })
+    if (tooDeep(parsed)) {
+      return yield* new ConfigError({ source: file, problems: [`nested deeper than ${maxDepth} levels`] })
+    }
     return yield* Schema.decodeUnknown(FileConfig)(parsed ?? {}, { errors: "all", onExcessProperty: "error" }).pipe(
       Effect.mapError((e) => new ConfigError({ source: file, problems: describeParseError(e) }))
     )
@@ -332,10 +368,17 @@ export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host)
 
 /** One line per problem, starting with its key path (`connectors[0].settings.baseUrl: ...`). */
-export const describeParseError = (error: ParseResult.ParseError): Array<string> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
+export const describeParseError = (error: ParseResult.ParseError): Array<string> => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  // An optional key's schema is a union with undefined, so with `errors: "all"` a bad value
+  // also reports "Expected undefined": noise next to the real problem on the same key.
+  const noise = (issue: ParseResult.ArrayFormatterIssue) =>
+    issue.message.startsWith("Expected undefined, actual") &&
+    issues.some((other) => other !== issue && formatPath(other.path) === formatPath(issue.path))
+  return issues.filter((issue) => !noise(issue)).map((issue) =>
     issue.path.length === 0 ? issue.message : `${formatPath(issue.path)}: ${issue.message}`
   )
+}
 
 export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>(

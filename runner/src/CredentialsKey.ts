@@ -27,30 +27,53 @@ export const fileName = "credentials.key"
 
 export const keyFile = (config: Pick<RunnerConfig, "dataDir">, path: Path.Path) => path.join(config.dataDir, fileName)
 
+/**
+ * The key to open the store with. A key file that does not exist yet is not written here: the
+ * store must first show that it holds no encrypted imports (see Setup.ts), because a new key
+ * beside imports encrypted with a lost one would make every later command fail. `save` writes it.
+ */
+export interface Resolved {
+  readonly key: Redacted.Redacted<Uint8Array>
+  /** Present when the key was just generated: writes the key file (mode 0600). */
+  readonly save: Option.Option<Effect.Effect<void, CredentialsKeyError>>
+  /** The key file this key comes from or goes to (none when configured directly). */
+  readonly file: Option.Option<string>
+}
+
 export const resolve = (
   config: Pick<RunnerConfig, "credentialsKey" | "dataDir">
-): Effect.Effect<Redacted.Redacted<Uint8Array>, CredentialsKeyError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Resolved, CredentialsKeyError, FileSystem.FileSystem | Path.Path> =>
   Option.match(config.credentialsKey, {
-    onSome: Effect.succeed,
+    onSome: (key) => Effect.succeed({ key, save: Option.none(), file: Option.none() }),
     onNone: () =>
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
         const file = keyFile(config, yield* Path.Path)
         const fail = (detail: string) => new CredentialsKeyError({ file, detail })
-        if (!(yield* fs.exists(file).pipe(Effect.mapError((e) => fail(e.message))))) {
+        const read = Effect.flatMap(fs.readFileString(file).pipe(Effect.mapError((e) => fail(e.message))), (text) =>
+          Either.match(Schema.decodeUnknownEither(CredentialsKey)(text), {
+            onLeft: () => Effect.fail(fail("does not hold base64 of 32 bytes; restore it from a backup")),
+            onRight: Effect.succeed
+          }))
+        if (yield* fs.exists(file).pipe(Effect.mapError((e) => fail(e.message)))) {
+          return { key: yield* read, save: Option.none(), file: Option.some(file) }
+        }
+        const text = randomBytes(32).toString("base64")
+        const key = yield* Effect.orDie(Schema.decodeUnknown(CredentialsKey)(text))
+        const save = Effect.gen(function*() {
           yield* fs.makeDirectory(config.dataDir, { recursive: true, mode: 0o700 }).pipe(Effect.mapError((e) => fail(e.message)))
           // "wx": never overwrite a key another process created meanwhile (it may already encrypt data).
-          const created = yield* fs.writeFileString(file, randomBytes(32).toString("base64") + "\n", { flag: "wx", mode: 0o600 }).pipe(
+          const created = yield* fs.writeFileString(file, text + "\n", { flag: "wx", mode: 0o600 }).pipe(
             Effect.as(true),
             Effect.catchIf((e) => e._tag === "SystemError" && e.reason === "AlreadyExists", () => Effect.succeed(false)),
             Effect.mapError((e) => fail(e.message))
           )
-          if (created) yield* Effect.logInfo(`created a new credentials key in ${file}; back it up with the database`)
-        }
-        const text = yield* fs.readFileString(file).pipe(Effect.mapError((e) => fail(e.message)))
-        return yield* Either.match(Schema.decodeUnknownEither(CredentialsKey)(text), {
-          onLeft: () => Effect.fail(fail("does not hold base64 of 32 bytes; restore it from a backup")),
-          onRight: Effect.succeed
+          if (created) {
+            yield* Effect.logInfo(`created a new credentials key in ${file}; back it up with the database`)
+          } else if (Buffer.from(Redacted.value(yield* read)).toString("base64") !== text) {
+            return yield* fail("another process created it while this one started; start again to use that key")
+          }
         })
+        return { key, save: Option.some(save), file: Option.some(file) }
       })
   })

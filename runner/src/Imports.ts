@@ -8,6 +8,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { maxDepth, tooDeep } from "./internal/schemas.js"
 import * as Limits from "./Limits.js"
 import * as Secrets from "./Secrets.js"
 import { defaultAccountId } from "./Setup.js"
@@ -20,17 +21,29 @@ export interface ValidConfig {
 }
 
 /**
- * Checks an import config against the size limit and then its connector; the error names the
- * offending path.
+ * Checks an import config a user gave against the size limits and then its connector; the error
+ * names the offending path, and an unknown key (at any level) is an error naming the closest
+ * known one.
  */
-export const validate = (connector: Connector.AnyConnector, where: string, raw: unknown) =>
-  Schema.decodeUnknown(Limits.ImportConfig)(raw).pipe(
-    Effect.mapError((e) => new Errors.InvalidConfig({ where, detail: Connector.formatParseError(e) })),
-    Effect.zipRight(Connector.decodeConfig(connector, where, raw)),
-    Effect.flatMap((decoded) =>
-      Effect.map(Effect.orDie(Schema.encode(connector.config)(decoded)), (encoded): ValidConfig => ({ connector, decoded, encoded }))
+export const validate = (connector: Connector.AnyConnector, where: string, raw: unknown, options: Connector.DecodeInputOptions = {}) =>
+  (tooDeep(raw)
+    ? Effect.fail(new Errors.InvalidConfig({ where, detail: `nested deeper than ${maxDepth} levels` }))
+    : Schema.decodeUnknown(Limits.ImportConfig)(raw).pipe(
+      Effect.mapError((e) => new Errors.InvalidConfig({ where, detail: Connector.formatParseError(e) })),
+      Effect.zipRight(Connector.decodeInput(connector.config, where, raw, options))
+    )).pipe(
+      Effect.flatMap((decoded) =>
+        Effect.map(Effect.orDie(Schema.encode(connector.config)(decoded)), (encoded): ValidConfig => ({ connector, decoded, encoded }))
+      )
     )
-  )
+
+/** Whether `path` names a key present in `value` (the keys a merge patch sets). */
+const hasPath = (value: unknown, path: ReadonlyArray<PropertyKey>): boolean =>
+  path.every((key) => {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return false
+    value = (value as Record<PropertyKey, unknown>)[key]
+    return true
+  })
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
@@ -84,7 +97,8 @@ export const edit = (id: Domain.ImportId, change: Edit) =>
     const config = yield* Effect.transposeMapOption(change.configPatch, (patch) =>
       Effect.gen(function*() {
         const { connector } = yield* connectors.get(imp.connectorId)
-        const next = yield* validate(connector, "--config", mergePatch(imp.config, patch))
+        // Only keys the patch sets can be unknown: one an older version stored must not block an edit.
+        const next = yield* validate(connector, "--config", mergePatch(imp.config, patch), { typed: (path) => hasPath(patch, path) })
         const before = Secrets.maskImportConfig(imp, connectors)
         const criteriaChanged = before._tag === "Unreadable" ||
           JSON.stringify(before.value) !== JSON.stringify(Secrets.mask(next.decoded))

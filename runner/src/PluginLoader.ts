@@ -11,7 +11,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { type ConnectorSpec, describeParseError } from "./Config.js"
+import type { ConnectorSpec } from "./Config.js"
 
 export class PluginNotFound extends Schema.TaggedError<PluginNotFound>()("PluginNotFound", {
   where: Schema.String,
@@ -89,11 +89,7 @@ export const loadAll = (
       if (earlier !== undefined) {
         return yield* new DuplicateConnector({ connectorId: connector.id, first: earlier.where, second: spec.where })
       }
-      const settings = yield* Schema.decodeUnknown(connector.settings)(spec.settings ?? {}, { errors: "all" }).pipe(
-        Effect.mapError((e) =>
-          new Errors.InvalidConfig({ where: `${spec.where}.settings (${connector.id})`, detail: describeParseError(e).join("; ") })
-        )
-      )
+      const settings = yield* Connector.decodeInput(connector.settings, `${spec.where}.settings (${connector.id})`, spec.settings ?? {})
       loaded.push({ connector, settings, where: spec.where })
     }
     return loaded.map(({ connector, settings }) => ({ connector, settings }))

@@ -12,6 +12,7 @@ import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { hostname } from "node:os"
@@ -33,11 +34,29 @@ export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>
   }
 }
 
+/** The configured SQLite file cannot be used (read-only, not a database, ...): fix the configuration or the file (exit code 2). */
+export class DatabaseFileUnusable extends Schema.TaggedError<DatabaseFileUnusable>()("DatabaseFileUnusable", {
+  detail: Schema.String
+}) {
+  override get message() {
+    return this.detail
+  }
+}
+
 export class CredentialsKeyMismatch extends Schema.TaggedError<CredentialsKeyMismatch>()("CredentialsKeyMismatch", {
   detail: Schema.String
 }) {
   override get message() {
     return `the credentials key does not decrypt the imports stored in this database (${this.detail}). Use the key they were created with (AUTOIMPORT_CREDENTIALS_KEY, credentialsKey or the key file); nothing was changed`
+  }
+}
+
+export class CredentialsKeyMissing extends Schema.TaggedError<CredentialsKeyMissing>()("CredentialsKeyMissing", {
+  file: Schema.String,
+  database: Schema.String
+}) {
+  override get message() {
+    return `no credentials key was found (${this.file} does not exist and neither AUTOIMPORT_CREDENTIALS_KEY nor credentialsKey is set), but the database ${this.database} holds imports encrypted with one. Restore ${this.file} from your backup, or set AUTOIMPORT_CREDENTIALS_KEY to the key; no new key was created and nothing was changed`
   }
 }
 
@@ -63,26 +82,37 @@ export const describeDatabase = (database: Config.Database): string =>
 /** The store on the configured database, with the credentials key checked against stored imports. */
 export const layerStore = (
   config: Config.RunnerConfig
-): Layer.Layer<Store.Store, CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch, FileSystem.FileSystem | Path.Path> =>
+): Layer.Layer<
+  Store.Store,
+  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
+  FileSystem.FileSystem | Path.Path
+> =>
   Layer.unwrapEffect(
-    Effect.map(CredentialsKey.resolve(config), (credentialsKey) =>
+    Effect.map(CredentialsKey.resolve(config), (resolved) =>
       (config.database._tag === "Sqlite"
-        ? SqlStore.layerSqlite({ filename: config.database.filename, credentialsKey })
-        : SqlStore.layerPg({ url: config.database.url, credentialsKey })).pipe(
-          Layer.mapError((e) => new DatabaseUnavailable({ database: describeDatabase(config.database), detail: e.message })),
-          Layer.tap((context) => verifyKey(Context.get(context, Store.Store)))
+        ? SqlStore.layerSqlite({ filename: config.database.filename, credentialsKey: resolved.key })
+        : SqlStore.layerPg({ url: config.database.url, credentialsKey: resolved.key })).pipe(
+          Layer.mapError((e) =>
+            e._tag === "DatabaseFileError" ? new DatabaseFileUnusable({ detail: e.message }) : new DatabaseUnavailable({ database: describeDatabase(config.database), detail: e.message })
+          ),
+          Layer.tap((context) => verifyKey(Context.get(context, Store.Store), resolved, describeDatabase(config.database)))
         ))
   ).pipe(Layer.map((context) => Context.make(Store.Store, Context.get(context, Store.Store))))
 
 // The store dies when a config does not decrypt; catching that here turns a wrong key into a
-// plain error at start, before anything could be written with the other key.
-const verifyKey = (store: Store.StoreShape) =>
+// plain error at start, before anything could be written with the other key. A key generated
+// just now can only fail that way when imports encrypted with a lost key exist: it is then
+// never saved (a saved one would hide the loss until every command failed).
+const verifyKey = (store: Store.StoreShape, resolved: CredentialsKey.Resolved, database: string) =>
   store.listImports().pipe(
-    Effect.catchAllDefect((defect) =>
-      Predicate.isTagged(defect, "CredentialsKeyMismatch")
-        ? Effect.fail(new CredentialsKeyMismatch({ detail: (defect as Credentials.CredentialsKeyMismatch).message }))
-        : Effect.die(defect)
+    Effect.catchAllDefect((defect): Effect.Effect<never, CredentialsKeyMismatch | CredentialsKeyMissing> =>
+      !Predicate.isTagged(defect, "CredentialsKeyMismatch")
+        ? Effect.die(defect)
+        : Option.isSome(resolved.save)
+        ? Effect.fail(new CredentialsKeyMissing({ file: Option.getOrElse(resolved.file, () => "the key file"), database }))
+        : Effect.fail(new CredentialsKeyMismatch({ detail: (defect as Credentials.CredentialsKeyMismatch).message }))
     ),
+    Effect.zipRight(Option.getOrElse(resolved.save, () => Effect.void)),
     Effect.zipRight(store.ensureAccount(defaultAccountId)),
     Effect.asVoid
   )
@@ -95,7 +125,7 @@ export const owner = `${hostname()}:${process.pid}`
  */
 export const layer = (setup: SetupShape): Layer.Layer<
   Config.Config | Store.Store | Connector.Connectors | RateLimiter.RateLimiter | SyncEngine.SyncEngine | Scheduler.Scheduler,
-  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch,
+  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
   FileSystem.FileSystem | Path.Path | HttpClient.HttpClient
 > => {
   const base = Layer.mergeAll(

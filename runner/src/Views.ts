@@ -139,6 +139,8 @@ export interface ContactJson {
 
 export interface ContactsView {
   readonly contacts: ReadonlyArray<ContactJson>
+  /** How many contacts match the query in all; more than `contacts.length` when the limit cut the list. */
+  readonly total: number
   /**
    * With an email search: the source records with that email that were skipped, newest first —
    * the answer to "why is this contact not here?" (R9).
@@ -157,12 +159,13 @@ export const contacts = (query: { readonly email?: string | undefined; readonly 
   Effect.gen(function*() {
     const store = yield* Store.Store
     const listId = query.list === undefined ? undefined : yield* listIdByName(query.list)
-    const found = yield* store.listContacts({
+    const filter = {
       accountId: defaultAccountId,
-      limit: query.limit,
       ...(query.email === undefined ? {} : { email: query.email }),
       ...(listId === undefined ? {} : { listId })
-    })
+    }
+    const found = yield* store.listContacts({ ...filter, limit: query.limit })
+    const total = found.length < query.limit ? found.length : yield* store.countMatchingContacts(filter)
     const skipped = query.email === undefined ? [] : yield* store.findSkips(defaultAccountId, query.email)
     return {
       contacts: found.map((c): ContactJson => ({
@@ -176,6 +179,7 @@ export const contacts = (query: { readonly email?: string | undefined; readonly 
         createdAt: c.createdAt.toISOString(),
         updatedAt: c.updatedAt.toISOString()
       })),
+      total,
       skipped: skipped.map((s) => ({ ...skipView(s), importId: s.importId, runId: s.runId, at: s.at.toISOString() }))
     } satisfies ContactsView
   })

@@ -91,10 +91,35 @@ describe("Config", () => {
           "autoimport.config.json": JSON.stringify({ batchCap: 0, interval: "soon", http: { port: 70000 }, concurrency: "4" })
         })
         const { text } = yield* problemsOf(cwd)
-        assert.include(text, "batchCap: expected a positive integer")
+        assert.include(text, "batchCap: expected a whole number from 1 to 100000, got 0")
         assert.include(text, "interval: expected a duration")
         assert.include(text, "http.port: expected a TCP port")
         assert.include(text, "concurrency")
+      }))
+
+    it.effect("every numeric setting has a range: 0s intervals and a batch cap of 1e12 are refused, in the file and in variables", () =>
+      Effect.gen(function*() {
+        const file = yield* problemsOf(project({
+          "autoimport.config.json": JSON.stringify({ interval: "0s", batchCap: 1e12, concurrency: 1000, jitter: "2 days", pollInterval: "0s" })
+        }))
+        assert.include(file.text, "interval: expected a duration from 1s to 7d, got 0")
+        assert.include(file.text, "batchCap: expected a whole number from 1 to 100000, got 1000000000000")
+        assert.include(file.text, "concurrency: expected a whole number from 1 to 64, got 1000")
+        assert.include(file.text, "jitter: expected a duration from 0 to 1d, got 2d")
+        assert.include(file.text, "pollInterval: expected a duration from 100ms to 1h, got 0")
+        const env = yield* problemsOf(project(), { AUTOIMPORT_INTERVAL: "0s", AUTOIMPORT_BATCH_CAP: "1e12", AUTOIMPORT_CONCURRENCY: "0" })
+        assert.strictEqual(env.source, "the environment")
+        assert.include(env.text, "AUTOIMPORT_INTERVAL: expected a duration from 1s to 7d")
+        assert.include(env.text, "AUTOIMPORT_BATCH_CAP: expected a whole number from 1 to 100000")
+        assert.include(env.text, "AUTOIMPORT_CONCURRENCY: expected a whole number from 1 to 64")
+        // The bounds themselves are accepted.
+        const edges = yield* load(project({
+          "autoimport.config.json": JSON.stringify({ interval: "7 days", batchCap: 100000, concurrency: 64, jitter: "0s", pollInterval: "100ms" })
+        }), { AUTOIMPORT_INTERVAL: "1s", AUTOIMPORT_BATCH_CAP: "1" })
+        assert.deepStrictEqual(
+          [Duration.toMillis(edges.interval), edges.batchCap, edges.concurrency, Duration.toMillis(edges.jitter), Duration.toMillis(edges.pollInterval)],
+          [1000, 1, 64, 0, 100]
+        )
       }))
 
     it.effect("a misspelt key is an error, not silently ignored", () =>
@@ -104,14 +129,14 @@ describe("Config", () => {
         assert.include(text, "unexpected")
       }))
 
-    it.effect("http.databaseTimeout: 10 s by default, from the file or AUTOIMPORT_HTTP_DATABASE_TIMEOUT, above zero", () =>
+    it.effect("http.databaseTimeout: 10 s by default, from the file or AUTOIMPORT_HTTP_DATABASE_TIMEOUT, from 100ms to 10m", () =>
       Effect.gen(function*() {
         assert.strictEqual(Duration.toMillis((yield* load(project())).http.databaseTimeout), 10_000)
         const cwd = project({ "autoimport.config.json": JSON.stringify({ http: { databaseTimeout: "3s" } }) })
         assert.strictEqual(Duration.toMillis((yield* load(cwd)).http.databaseTimeout), 3_000)
         assert.strictEqual(Duration.toMillis((yield* load(cwd, { AUTOIMPORT_HTTP_DATABASE_TIMEOUT: "500ms" })).http.databaseTimeout), 500)
         const zero = yield* problemsOf(project({ "autoimport.config.json": JSON.stringify({ http: { databaseTimeout: "0s" } }) }))
-        assert.include(zero.text, "http.databaseTimeout: expected a duration above zero")
+        assert.include(zero.text, "http.databaseTimeout: expected a duration from 100ms to 10m, got 0")
         const { text } = yield* problemsOf(project(), { AUTOIMPORT_HTTP_DATABASE_TIMEOUT: "never" })
         assert.include(text, "AUTOIMPORT_HTTP_DATABASE_TIMEOUT: expected a duration")
       }))

@@ -6,6 +6,7 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { ArrayFormatter, type ParseError } from "effect/ParseResult"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -14,6 +15,7 @@ import * as Authorization from "./Authorization.js"
 import { ConnectorId, type FieldDefinition, type SourceRecord } from "./Domain.js"
 import { type ConnectorError, ConnectorNotLoaded, InvalidConfig } from "./Errors.js"
 import type { RateLimiter } from "./RateLimiter.js"
+import * as UnknownKeys from "./internal/unknownKeys.js"
 import { coreVersion } from "./Version.js"
 
 /** One page of a pull: its records, and the position to commit once they are stored. */
@@ -122,7 +124,7 @@ export class Connectors extends Context.Tag("@autoimport/core/Connectors")<Conne
       all: loaded,
       get: (id) => {
         const found = byId.get(id)
-        return found ? Effect.succeed(found) : Effect.fail(new ConnectorNotLoaded({ connectorId: id }))
+        return found ? Effect.succeed(found) : Effect.fail(new ConnectorNotLoaded({ connectorId: id, loaded: [...byId.keys()] }))
       }
     }
   }
@@ -133,6 +135,50 @@ export const decodeConfig = <C>(connector: Connector<any, C, any>, where: string
   Schema.decodeUnknown(connector.config)(config).pipe(
     Effect.mapError((e) => new InvalidConfig({ where, detail: formatParseError(e) }))
   )
+
+export interface DecodeInputOptions {
+  /**
+   * Which unknown keys to report, by path; the rest are dropped as decoding always did. An edit
+   * merged over a stored config reports only the keys the user typed, so a key an older version
+   * stored cannot block the edit.
+   */
+  readonly typed?: (path: ReadonlyArray<PropertyKey>) => boolean
+}
+
+/**
+ * Decodes what a user typed (an import's config, a connector's settings) with `schema`. Unlike
+ * stored data, input with a key the schema does not know is refused, at every nesting level: a
+ * misspelt filter (`contactgroup`) dropped silently would import everything. The message names
+ * the key and the closest known one.
+ */
+export const decodeInput = <A>(schema: Schema.Schema<A, any>, where: string, input: unknown, options: DecodeInputOptions = {}) =>
+  Effect.suspend(() => {
+    const strict = Schema.decodeUnknownEither(schema)(input, { errors: "all", onExcessProperty: "error" })
+    if (Either.isRight(strict)) return Effect.succeed(strict.right)
+    const unknown = UnknownKeys.find(strict.left.issue)
+    const reported = unknown.filter((u) => options.typed?.(u.path) ?? true)
+    const issues = ArrayFormatter.formatErrorSync(strict.left)
+    // An optional key's schema is a union with undefined: with `errors: "all"` a problem inside
+    // its value also reports "Expected undefined" for the key itself. That is noise.
+    const noise = (issue: (typeof issues)[number]) =>
+      issue.message.startsWith("Expected undefined, actual") &&
+      issues.some((other) => other !== issue && other.path.length > issue.path.length && issue.path.every((k, i) => other.path[i] === k))
+    const others = issues.filter((issue) => issue._tag !== "Unexpected" && !noise(issue))
+    if (others.length === 0 && reported.length === 0) {
+      return Effect.mapError(Schema.decodeUnknown(schema)(input), (e) => new InvalidConfig({ where, detail: formatParseError(e) }))
+    }
+    const lines = [
+      ...reported.map(({ known, path }) => {
+        const key = String(path[path.length - 1])
+        const suggestion = UnknownKeys.closest(key, known)
+        return `${path.map(String).join(".")}: unknown key${
+          suggestion !== undefined ? `, did you mean "${suggestion}"?` : known.length > 0 ? ` (known: ${known.join(", ")})` : ""
+        }`
+      }),
+      ...others.map((issue) => `${issue.path.length ? issue.path.join(".") + ": " : ""}${issue.message}`)
+    ]
+    return Effect.fail(new InvalidConfig({ where, detail: lines.join("; ") }))
+  })
 
 /** One line per problem, each with its path: reads well in a CLI and in an import's status. */
 export const formatParseError = (error: ParseError): string =>

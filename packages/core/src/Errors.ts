@@ -99,10 +99,13 @@ export class InvalidConfig extends Schema.TaggedError<InvalidConfig>()("InvalidC
 }
 
 export class ConnectorNotLoaded extends Schema.TaggedError<ConnectorNotLoaded>()("ConnectorNotLoaded", {
-  connectorId: Schema.String
+  connectorId: Schema.String,
+  /** The ids of the connectors that are loaded, so the message can list them. */
+  loaded: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 }) {
   override get message() {
-    return `connector "${this.connectorId}" is not loaded by this runner; add its package to the configuration`
+    const loaded = this.loaded.length === 0 ? "no connectors are loaded" : `loaded: ${this.loaded.join(", ")}`
+    return `connector "${this.connectorId}" is not loaded by this runner (${loaded}); add its package to the configuration`
   }
 }
 

@@ -187,6 +187,8 @@ export interface StoreShape {
   // contacts
   readonly listContacts: (query: ContactQuery) => Effect.Effect<ReadonlyArray<ContactView>>
   readonly countContacts: (accountId: AccountId) => Effect.Effect<number>
+  /** How many contacts `listContacts` would return without its limit (so a view can say how many it left out). */
+  readonly countMatchingContacts: (query: Omit<ContactQuery, "limit">) => Effect.Effect<number>
   /** Sets the contact's membership to unsubscribed (in one list, or in all its lists). */
   readonly unsubscribe: (
     accountId: AccountId,

@@ -36,7 +36,7 @@ import {
 import * as Email from "@autoimport/core/Email"
 import { ImportNotFound, InvalidConfig } from "@autoimport/core/Errors"
 import * as Naming from "@autoimport/core/Naming"
-import { type ContactWrite, type PageResult, type PageWrite, Store, type StoreShape } from "@autoimport/core/Store"
+import { type ContactQuery, type ContactWrite, type PageResult, type PageWrite, Store, type StoreShape } from "@autoimport/core/Store"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -46,10 +46,9 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { mkdirSync } from "node:fs"
-import { dirname } from "node:path"
 import * as Credentials from "./Credentials.js"
 import * as Migrations from "./internal/migrations.js"
+import * as SqliteFile from "./internal/sqliteFile.js"
 
 /** Rows per multi-row statement: far below both dialects' bind-parameter limits. */
 const chunkSize = 500
@@ -729,21 +728,36 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
         (rows) => Number(rows[0]!.n)
       )
 
+    /** The WHERE clause of a contact query; undefined when it can match nothing (a list id that names no row). */
+    const contactFilters = (query: Omit<ContactQuery, "limit">) => {
+      const filters = [sql`c.account_id = ${query.accountId}`]
+      if (query.email !== undefined) {
+        filters.push(sql`c.email = ${Either.getOrElse(Email.normalize(query.email), () => text(query.email!))}`)
+      }
+      if (query.listId !== undefined) {
+        const listKey = idKey(query.listId)
+        if (listKey === undefined) return undefined
+        filters.push(sql`EXISTS (SELECT 1 FROM contact_lists m WHERE m.contact_id = c.id AND m.list_id = ${listKey})`)
+      }
+      return filters
+    }
+
+    const countMatchingContacts: StoreShape["countMatchingContacts"] = (query) =>
+      Effect.gen(function*() {
+        const filters = contactFilters(query)
+        if (filters === undefined) return 0
+        const rows = yield* sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM contacts c WHERE ${sql.and(filters)}`
+        return Number(rows[0]?.n ?? 0)
+      }).pipe(Effect.orDie)
+
     const listContacts: StoreShape["listContacts"] = (query) =>
       Effect.gen(function*() {
         const limit = query.limit ?? 100
         if (!(Number.isSafeInteger(limit) && limit >= 0)) {
           return yield* Effect.dieMessage(`contact query limit must be a non-negative integer, got ${limit}`)
         }
-        const filters = [sql`c.account_id = ${query.accountId}`]
-        if (query.email !== undefined) {
-          filters.push(sql`c.email = ${Either.getOrElse(Email.normalize(query.email), () => text(query.email!))}`)
-        }
-        if (query.listId !== undefined) {
-          const listKey = idKey(query.listId)
-          if (listKey === undefined) return []
-          filters.push(sql`EXISTS (SELECT 1 FROM contact_lists m WHERE m.contact_id = c.id AND m.list_id = ${listKey})`)
-        }
+        const filters = contactFilters(query)
+        if (filters === undefined) return []
         const rows = yield* sql<{
           id: unknown
           email: string
@@ -838,6 +852,7 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
       findSkips,
       listContacts,
       countContacts: (accountId) => Effect.orDie(countOf(accountId)),
+      countMatchingContacts,
       unsubscribe
     } satisfies StoreShape
   }
@@ -845,8 +860,12 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
 
 // ---- layers -------------------------------------------------------------------------------
 
+/** A SQLite database file that cannot be used (read-only, not a database, ...); see internal/sqliteFile.ts. */
+export const DatabaseFileError = SqliteFile.DatabaseFileError
+export type DatabaseFileError = SqliteFile.DatabaseFileError
+
 /** What opening a store can fail with: the database, a migration, or the configuration. */
-export type OpenError = SqlError | Migrator.MigrationError | InvalidConfig
+export type OpenError = SqlError | Migrator.MigrationError | InvalidConfig | DatabaseFileError
 
 export interface SqliteOptions {
   /** The database file; its directory is created when missing. */
@@ -875,26 +894,33 @@ const fromClient = <E>(
 export const layerSqlite = (options: SqliteOptions): Layer.Layer<Store | SqlClient.SqlClient, OpenError> =>
   fromClient(
     Layer.scopedContext(Effect.gen(function*() {
-      if (options.filename !== ":memory:") {
-        yield* Effect.try({
-          try: () => mkdirSync(dirname(options.filename), { recursive: true }),
-          catch: (cause) =>
-            new InvalidConfig({ where: "database file", detail: `cannot create the directory of ${options.filename}: ${cause}` })
-        })
-      }
+      if (options.filename !== ":memory:") yield* SqliteFile.preflight(options.filename)
       const busyTimeout = options.busyTimeoutMillis ?? 30_000
       if (!(Number.isSafeInteger(busyTimeout) && busyTimeout >= 0)) {
         return yield* new InvalidConfig({ where: "SQLite busy timeout", detail: `not a whole number of milliseconds: ${busyTimeout}` })
       }
-      const client = yield* SqliteClient.make({ filename: options.filename })
-      // PRAGMAs take no bound parameters; the one number is checked above.
-      yield* client.unsafe(`PRAGMA busy_timeout = ${busyTimeout}`).pipe(Effect.orDie)
-      yield* client`PRAGMA foreign_keys = ON`.pipe(Effect.orDie)
-      // WAL makes NORMAL safe against corruption; a power cut can only lose whole last transactions.
-      yield* client`PRAGMA synchronous = NORMAL`.pipe(Effect.orDie)
+      // A file SQLite cannot use (not a database, an unreadable device such as /proc/self/mem)
+      // fails while opening or on the first statement: a typed error naming the file, not a defect.
+      const client = yield* Effect.gen(function*() {
+        const client = yield* SqliteClient.make({ filename: options.filename })
+        // PRAGMAs take no bound parameters; the one number is checked above.
+        yield* client.unsafe(`PRAGMA busy_timeout = ${busyTimeout}`)
+        yield* client`PRAGMA foreign_keys = ON`
+        // WAL makes NORMAL safe against corruption; a power cut can only lose whole last transactions.
+        yield* client`PRAGMA synchronous = NORMAL`
+        return client
+      }).pipe(
+        Effect.catchAllDefect((defect) => Effect.fail(defect)),
+        Effect.mapError((cause) => new SqliteFile.DatabaseFileError({ filename: options.filename, detail: SqliteFile.reason(cause) }))
+      )
       return Context.make(SqlClient.SqlClient, client as SqlClient.SqlClient)
     })).pipe(Layer.provide(Reactivity.layer)),
     options.credentialsKey
+  ).pipe(
+    // On SQLite, a statement failing while the store opens (the migrations) is about the file.
+    Layer.mapError((e) =>
+      e._tag === "SqlError" ? new SqliteFile.DatabaseFileError({ filename: options.filename, detail: SqliteFile.reason(e) }) : e
+    )
   )
 
 export const layerPg = (options: PgOptions): Layer.Layer<Store | SqlClient.SqlClient, OpenError> =>

@@ -632,6 +632,21 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
             assert.deepStrictEqual(yield* store.listContacts({ accountId, listId: ListId.make("nope") }), [])
             assert.strictEqual((yield* store.listContacts({ accountId, limit: 3 })).length, 3)
           }))
+
+        it.effect("countMatchingContacts counts what listContacts would list without its limit", () =>
+          Effect.gen(function*() {
+            const { accountId, list, page, store } = yield* setup
+            const leads = yield* store.ensureList(accountId, "Leads")
+            yield* store.commitPage(page(Array.from({ length: 130 }, (_, i) => contact(`p${i}`, `u${i}@example.com`))))
+            yield* store.commitPage(page([contact("q", "lead@example.com")], { listIds: [leads.id] }))
+            assert.strictEqual(yield* store.countMatchingContacts({ accountId }), 131)
+            assert.strictEqual(yield* store.countMatchingContacts({ accountId, listId: list.id }), 130)
+            assert.strictEqual(yield* store.countMatchingContacts({ accountId, listId: leads.id }), 1)
+            assert.strictEqual(yield* store.countMatchingContacts({ accountId, email: " U7@EXAMPLE.COM " }), 1)
+            assert.strictEqual(yield* store.countMatchingContacts({ accountId, email: "nobody@example.com" }), 0)
+            assert.strictEqual(yield* store.countMatchingContacts({ accountId, listId: ListId.make("nope") }), 0)
+            assert.strictEqual(yield* store.countMatchingContacts({ accountId: freshAccountId() }), 0, "other accounts' contacts are not counted")
+          }))
       })
     })
   })

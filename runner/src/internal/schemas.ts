@@ -36,6 +36,30 @@ export const DurationFromString = Schema.transformOrFail(Schema.String, Schema.D
   encode: (duration) => ParseResult.succeed(`${Duration.toMillis(duration)}ms`)
 })
 
+/** A duration within `[min, max]`; the message names the range, so a bad value says what fits. */
+export const DurationBetween = (min: Duration.Duration, max: Duration.Duration) =>
+  Schema.compose(
+    DurationFromString,
+    Schema.DurationFromSelf.pipe(
+      Schema.filter((d) => Duration.between(d, { minimum: min, maximum: max }), {
+        message: (issue) =>
+          `expected a duration from ${Duration.format(min)} to ${Duration.format(max)}, got ${Duration.format(issue.actual as Duration.Duration)}`
+      })
+    )
+  )
+
+/** A whole number within `[min, max]`. */
+export const IntBetween = (min: number, max: number) =>
+  Schema.Number.pipe(
+    Schema.filter((n) => Number.isSafeInteger(n) && n >= min && n <= max, {
+      message: (issue) => `expected a whole number from ${min} to ${max}, got ${JSON.stringify(issue.actual)}`
+    })
+  )
+
+/** {@link IntBetween} written as text (environment variables, CLI flags). */
+export const IntBetweenFromString = (min: number, max: number) =>
+  Schema.compose(Schema.NumberFromString.annotations({ message: () => "expected a number" }), IntBetween(min, max))
+
 export const PositiveInt = Schema.Int.pipe(
   Schema.positive({ message: (issue) => `expected a positive integer, got ${JSON.stringify(issue.actual)}` })
 )
@@ -74,3 +98,22 @@ export const CredentialsKey = Schema.transformOrFail(Schema.String, Schema.Redac
 })
 
 export const Secret = Schema.Redacted(Schema.NonEmptyString)
+
+/**
+ * How deep user-given JSON or YAML may nest. Real configs nest a few levels; a value nested
+ * thousands of levels deep overflows the stack of recursive code downstream (decoding,
+ * error formatting, merge patches), so it is refused up front with a plain message.
+ */
+export const maxDepth = 64
+
+/** Whether `value` nests deeper than {@link maxDepth}; iterative, so any depth is safe to check. */
+export const tooDeep = (value: unknown): boolean => {
+  const stack: Array<readonly [unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!
+    if (typeof current !== "object" || current === null) continue
+    if (depth > maxDepth) return true
+    for (const child of Object.values(current)) stack.push([child, depth + 1])
+  }
+  return false
+}

@@ -25,6 +25,8 @@ export interface Options {
   readonly cwd: string
   readonly env?: Readonly<Record<string, string>>
   readonly timeout?: Duration.DurationInput
+  /** Run as this user and group (tests of file permissions, which root ignores). */
+  readonly user?: { readonly uid: number; readonly gid: number }
 }
 
 /** The parent's environment without AUTOIMPORT_* (the tests say exactly what the child gets). */
@@ -32,7 +34,12 @@ const baseEnv = () =>
   Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AUTOIMPORT_"))) as Record<string, string>
 
 const start = (args: ReadonlyArray<string>, options: Options) =>
-  spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: { ...baseEnv(), ...options.env }, stdio: ["ignore", "pipe", "pipe"] })
+  spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd,
+    env: { ...baseEnv(), ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.user === undefined ? {} : options.user)
+  })
 
 const collect = (child: ChildProcess) => {
   const out = { stdout: "", stderr: "" }

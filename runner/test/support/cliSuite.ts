@@ -7,6 +7,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
 import * as Cli from "./cli.js"
 import { createImport, type RunJson, sandbox } from "./sandbox.js"
 
@@ -85,6 +87,9 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         )
         assert.strictEqual(edited.name, "Renamed import")
         assert.strictEqual(edited.config.refreshToken, "<redacted>", "a merge patch keeps the secrets")
+        const misspelt = yield* Cli.run(["imports", "edit", created.id, "--config", JSON.stringify({ contactgroup: "friends" })], s.options)
+        assert.strictEqual(misspelt.code, 2, "a misspelt criterion is refused, not dropped (it would import everything)")
+        assert.include(misspelt.stderr, `contactgroup: unknown key, did you mean "contactGroup"?`)
         yield* Cli.json(["sync", created.id, "--until-done"], s.options)
         const after = yield* Cli.json<{ contacts: Array<{ lists: Array<{ status: string }> }> }>(["contacts", "--email", email], s.options)
         assert.deepStrictEqual(after.contacts[0]!.lists.map((l) => l.status), ["unsubscribed"])
@@ -105,7 +110,7 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         const account = yield* Cli.json<{ contactLimit: number | null }>(["account", "--contact-limit", "10"], s.options)
         assert.strictEqual(account.contactLimit, 10)
         const stopped = yield* Cli.run(["sync", created.id, "--until-done"], s.options)
-        assert.strictEqual(stopped.code, 0, stopped.stderr)
+        assert.strictEqual(stopped.code, 3, `stopped, will continue: exit 3\n${stopped.stderr}`)
         assert.include(stopped.stdout, "contact limit of 10 is reached")
         assert.strictEqual((yield* Cli.json<{ contactCount: number }>(["account"], s.options)).contactCount, 10)
 
@@ -115,6 +120,26 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         const all = yield* Cli.json<{ contacts: Array<{ email: string }> }>(["contacts", "--limit", "1000"], s.options)
         assert.deepStrictEqual(new Set(all.contacts.map((c) => c.email)), s.fake.expectedEmails())
       }), { timeout: 120_000 })
+
+    it.scopedLive("a lost key file with encrypted imports stored: refused (exit 1) with how to restore it, no new key written", () =>
+      Effect.gen(function*() {
+        const s = yield* sandbox(dialect, { size: 10 })
+        const created = yield* createImport(s)
+        const keyFile = path.join(s.cwd, ".autoimport", "credentials.key")
+        const key = readFileSync(keyFile, "utf8")
+        rmSync(keyFile)
+        for (const args of [["imports", "list"], ["sync", created.id]]) {
+          const refused = yield* Cli.run(args, s.options)
+          assert.strictEqual(refused.code, 1, refused.stderr)
+          assert.include(refused.stderr, `no credentials key was found (${keyFile} does not exist`)
+          assert.include(refused.stderr, `Restore ${keyFile} from your backup, or set AUTOIMPORT_CREDENTIALS_KEY`)
+          assert.strictEqual(refused.stderr.trim().split("\n").length, 1)
+          assert.isFalse(existsSync(keyFile), "no new key was created")
+        }
+        writeFileSync(keyFile, key, { mode: 0o600 })
+        const shown = yield* Cli.json<{ id: string; config: { refreshToken: string } }>(["imports", "show", created.id], s.options)
+        assert.deepStrictEqual([shown.id, shown.config.refreshToken], [created.id, "<redacted>"], "the restored key reads everything")
+      }), { timeout: 60_000 })
 
     it.scopedLive("run --once syncs what is due and exits", () =>
       Effect.gen(function*() {

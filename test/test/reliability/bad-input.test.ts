@@ -154,14 +154,17 @@ describe("malformed import configs and an unavailable database, through the bina
       assert.strictEqual(JSON.parse((yield* s.cli(["imports", "list", "--json"])).stdout).length, 1)
     }), 120_000)
 
-  it.scopedLive("a database that is unavailable at start is a clear error (exit 1), without echoing the URL's password", () =>
+  it.scopedLive("a database that is unavailable at start is a clear error (Postgres down: exit 1; an unusable SQLite path: exit 2), without echoing the URL's password", () =>
     Effect.gen(function*() {
       const cwd = yield* Runner.scratchDir
       writeFileSync(path.join(cwd, "not-a-directory"), "")
-      for (const database of ["postgres://postgres:hunter2@127.0.0.1:1/test", `sqlite:${path.join(cwd, "not-a-directory", "autoimport.db")}`]) {
+      for (const [database, code, expect] of [
+        ["postgres://postgres:hunter2@127.0.0.1:1/test", 1, /cannot open the database/],
+        [`sqlite:${path.join(cwd, "not-a-directory", "autoimport.db")}`, 2, /cannot use the SQLite database file .*: cannot create its directory/]
+      ] as const) {
         const result = yield* Runner.run(["run", "--once"], cwd, { AUTOIMPORT_DATABASE_URL: database, AUTOIMPORT_CREDENTIALS_KEY: Buffer.alloc(32, 3).toString("base64") }, 90_000)
-        assert.strictEqual(result.code, 1, result.stderr)
-        assert.match(result.stderr, /cannot open the database/)
+        assert.strictEqual(result.code, code, result.stderr)
+        assert.match(result.stderr, expect)
         assert.notInclude(result.stderr + result.stdout, "hunter2")
         figures.add("badInputs")
       }
