@@ -247,10 +247,10 @@ describe("Scheduler", () => {
     return Effect.gen(function*() {
       const store = yield* Store.Store
       const id = yield* createImport("a")
-      assert.isTrue(yield* store.acquireLease(id, "other-runner", new Date(0), Duration.toMillis("5 minutes")))
+      const lease = Option.getOrThrow(yield* store.acquireLease(id, "other-runner", new Date(0), Duration.toMillis("5 minutes")))
       yield* startScheduler()
       assert.strictEqual((yield* runsOf(id)).length, 0)
-      yield* store.releaseLease(id, "other-runner")
+      yield* store.releaseLease(id, lease)
       yield* advance("1 minute")
       assert.deepStrictEqual((yield* runsOf(id)).map((r) => minutesOf(r.startedAt)), [1])
     }).pipe(withServices(service))
