@@ -25,10 +25,12 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         const sync = yield* Cli.run(["sync", created.id, "--until-done", "--json"], options)
         assert.strictEqual(sync.code, 0, sync.stderr)
         const batches = JSON.parse(sync.stdout) as Array<RunJson>
-        assert.deepStrictEqual(batches.map((b) => b.outcome), ["batch-cap", "batch-cap", "caught-up"])
+        // The fourth pass, from the new sync token, confirms nothing changed while the listing was paged.
+        assert.deepStrictEqual(batches.map((b) => b.outcome), ["batch-cap", "batch-cap", "caught-up", "caught-up"])
+        assert.deepStrictEqual([batches[3]!.added, batches[3]!.updated], [0, 0])
         assert.strictEqual(batches.reduce((n, b) => n + b.fetched, 0), 300)
         assert.match(sync.stderr, /batch 1: batch-cap, fetched 120 \(120 in all\)/)
-        assert.match(sync.stderr, /batch 3: caught-up/)
+        assert.match(sync.stderr, /batch 4: caught-up/)
 
         const contacts = yield* Cli.json<{ contacts: Array<{ email: string; fields: Record<string, string>; lists: Array<{ name: string; status: string }> }> }>(
           ["contacts", "--limit", "10000"],
@@ -96,6 +98,20 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         const gone = yield* Cli.run(["imports", "show", created.id], s.options)
         assert.strictEqual(gone.code, 2)
         assert.include(gone.stderr, `there is no import with id ${created.id}`)
+
+        // Its history stays readable, marked as deleted.
+        const all = yield* Cli.json<Array<{ id: string; deletedAt: string | null }>>(["imports", "list", "--all"], s.options)
+        assert.deepStrictEqual(all.map((i) => [i.id, i.deletedAt !== null]), [[created.id, true]])
+        const history = yield* Cli.run(["runs", created.id, "--json"], s.options)
+        assert.strictEqual(history.code, 0, history.stderr)
+        assert.isAbove((JSON.parse(history.stdout) as Array<RunJson>).length, 0)
+        assert.include(history.stderr, `import ${created.id} ("Renamed import") was deleted`)
+        const table = yield* Cli.run(["runs", created.id, "--skips"], s.options)
+        assert.strictEqual(table.code, 0, table.stderr)
+        assert.include(table.stdout, "was deleted")
+        assert.include(table.stdout, "Skipped records:")
+        const listed = yield* Cli.run(["imports", "list", "--all"], s.options)
+        assert.match(listed.stdout, /deleted/)
       }), { timeout: 120_000 })
 
     it.scopedLive("the contact limit stops new contacts plainly; raising it continues where it stopped", () =>
@@ -107,7 +123,11 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         const stopped = yield* Cli.run(["sync", created.id, "--until-done"], s.options)
         assert.strictEqual(stopped.code, 0, stopped.stderr)
         assert.include(stopped.stdout, "contact limit of 10 is reached")
-        assert.strictEqual((yield* Cli.json<{ contactCount: number }>(["account"], s.options)).contactCount, 10)
+        const limited = yield* Cli.json<{ contactCount: number; deferredCount: number }>(["account"], s.options)
+        assert.strictEqual(limited.contactCount, 10)
+        assert.isAbove(limited.deferredCount, 0, "the other new contacts wait")
+        const waiting = yield* Cli.json<{ deferred: number }>(["imports", "show", created.id], s.options)
+        assert.strictEqual(waiting.deferred, limited.deferredCount)
 
         yield* Cli.json(["account", "--contact-limit", "none"], s.options)
         const resumed = yield* Cli.json<Array<RunJson>>(["sync", created.id, "--until-done"], s.options)
