@@ -148,23 +148,26 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
       })
 
     /**
-     * How a run that went through its pages ended. Records still waiting for room under the
+     * How a run that went through its pages ended. Records still waiting for room under a full
      * contact limit mean the import is not caught up: the run says so (R5), while the updates
-     * went on.
+     * went on. Waiting records with room left (the budget ran out, or some of those added were
+     * updates) follow in the next syncs like a batch-capped backlog.
      */
     const caughtUpOrCapped = (imp: Import, processed: number, batchCap: number) =>
       Effect.gen(function*() {
         const waiting = yield* store.countDeferred(imp.id)
-        const limited = waiting === 0 ? null : new ContactLimitReached({
-          limit: Option.match(yield* store.getAccount(imp.accountId), { onNone: () => 0, onSome: (a) => a.contactLimit ?? 0 }),
-          deferred: waiting
-        })
-        if (processed >= batchCap) {
-          return {
-            outcome: "batch-cap",
-            stopTag: null,
-            message: `batch cap of ${batchCap} reached; the rest follows in the next syncs${limited === null ? "" : `; ${limited.message}`}`
-          } satisfies Stop
+        const account = Option.getOrUndefined(yield* store.getAccount(imp.accountId))
+        const limit = account?.contactLimit ?? null
+        const full = limit !== null && account !== undefined && account.contactCount >= limit
+        const limited = waiting > 0 && full ? new ContactLimitReached({ limit, deferred: waiting }) : null
+        if (processed >= batchCap || (waiting > 0 && !full)) {
+          const rest = [
+            ...(processed >= batchCap ? [`batch cap of ${batchCap} reached; the rest follows in the next syncs`] : []),
+            limited === null
+              ? waiting > 0 ? `${waiting} new contact(s) that waited for room follow in the next syncs` : null
+              : limited.message
+          ].filter((part) => part !== null)
+          return { outcome: "batch-cap", stopTag: null, message: rest.join("; ") } satisfies Stop
         }
         return limited === null
           ? { outcome: "caught-up", stopTag: null, message: null } satisfies Stop

@@ -183,6 +183,7 @@ const suite = (name: string, storeLayer: Layer.Layer<Store>) =>
         yield* store.setContactLimit(accountId, null)
         const first = yield* sync(imp.id, { batchCap: 3 })
         assert.deepStrictEqual([first.run.outcome, first.run.counts.added, first.run.counts.fetched], ["batch-cap", 3, 0])
+        assert.strictEqual(first.run.message, "batch cap of 3 reached; the rest follows in the next syncs; 2 new contact(s) that waited for room follow in the next syncs")
         const second = yield* sync(imp.id, { batchCap: 3 })
         assert.deepStrictEqual([second.run.outcome, second.run.counts.added], ["caught-up", 2])
         assert.strictEqual(yield* store.countContacts(accountId), 5)

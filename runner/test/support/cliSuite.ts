@@ -148,6 +148,30 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         assert.isAbove(Date.parse(shown.nextRunAt!) - Date.parse(shown.lastRunAt!), 29 * 60_000)
       }), { timeout: 120_000 })
 
+    it.scopedLive("a sync whose import is deleted while it runs stops at its next page, says so, exits 1; its counts match what it wrote", () =>
+      Effect.gen(function*() {
+        // Slow pages (one request per 5 s after a burst of two), as in the SIGTERM test below.
+        const s = yield* sandbox(dialect, { size: 400 }, { pageSize: 20, requestsPerMinute: 12 })
+        const created = yield* createImport(s)
+        const sync = yield* Cli.spawnScoped(["sync", created.id, "--json"], s.options)
+        yield* Effect.gen(function*() {
+          const runs = yield* Cli.json<Array<RunJson>>(["runs", created.id], s.options)
+          if (runs[0]?.outcome !== "running" || runs[0].added === 0) return yield* Effect.fail(new Error("not yet"))
+        }).pipe(
+          Effect.retry({ while: (e) => e.message === "not yet", schedule: Schedule.spaced("200 millis") }),
+          Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`the sync did not get under way:\n${sync.output().stderr}`) })
+        )
+        yield* Cli.json(["imports", "delete", created.id], s.options)
+        const exit = yield* sync.exit("60 seconds")
+        assert.strictEqual(exit.code, 1, exit.stderr)
+        assert.include(exit.stderr, `import ${created.id} was deleted during this run; the run stopped and wrote nothing more`)
+        const run = JSON.parse(exit.stdout) as RunJson
+        assert.deepStrictEqual([run.outcome, run.stopTag], ["interrupted", "LeaseLost"])
+        const contacts = (yield* Cli.json<{ contacts: Array<unknown> }>(["contacts", "--limit", "1000"], s.options)).contacts.length
+        assert.strictEqual(run.added, contacts, "the run's added count is what it wrote")
+        assert.isBelow(contacts, s.fake.expectedEmails().size, "nothing after the deletion")
+      }), { timeout: 180_000 })
+
     it.scopedLive("run serves health, readiness, metrics and the admin API; SIGTERM mid-sync exits 0 and leaves the store consistent", () =>
       Effect.gen(function*() {
         // Small pages at one request per 5 s (after a burst of two): the first sync commits pages
