@@ -27,7 +27,7 @@ import * as Help from "./internal/help.js"
 import { maxDepth, PositiveInt, tooDeep } from "./internal/schemas.js"
 import * as Limits from "./Limits.js"
 import * as Output from "./Output.js"
-import { Scheduler, syncUntilDone } from "./Scheduler.js"
+import { maxConfirmingPasses, Scheduler, syncUntilDone } from "./Scheduler.js"
 import * as Setup from "./Setup.js"
 import * as Views from "./Views.js"
 
@@ -138,7 +138,7 @@ const nonEmpty = (option: string, value: string) =>
 const renderImports = (imports: ReadonlyArray<Views.ImportView>) =>
   Output.table(
     ["id", "name", "connector", "lists", "status", "last run", "next run"],
-    imports.map((i) => [i.id, i.name, i.connector, i.lists.join(", "), i.status, Output.when(dateOf(i.lastRunAt)), Output.when(dateOf(i.nextRunAt))]),
+    imports.map((i) => [i.id, i.name, i.connector, i.lists.join(", "), i.deletedAt === null ? i.status : "deleted", Output.when(dateOf(i.lastRunAt)), i.deletedAt === null ? Output.when(dateOf(i.nextRunAt)) : null]),
     "(no imports yet: create one with `autoimport imports create <connector> --name <name> --config <json>`)"
   )
 
@@ -149,11 +149,20 @@ const renderImport = (i: Views.ImportView) =>
     ["connector", i.connector],
     ["lists", i.lists.join(", ")],
     ["status", i.statusReason ? `${i.status} (${i.statusReason})` : i.status],
+    ["waiting for room", `${i.deferred} new contact(s) (contact limit)`],
     ["config", i.config === null ? `(${i.configNote})` : JSON.stringify(i.config)],
     ["last run", Output.when(dateOf(i.lastRunAt))],
     ["next run", i.nextRunAt === null ? "as soon as a runner sees it" : Output.when(dateOf(i.nextRunAt))],
     ["created", Output.when(dateOf(i.createdAt))]
   ])
+
+const renderHistory = (history: Views.RunHistory) => {
+  const runs = renderRuns(history.runs)
+  return history.deletedAt === null ? runs : `${deletedNote(history)}\n\n${runs}`
+}
+
+const deletedNote = (history: Views.RunHistory) =>
+  `import ${history.importId} ("${history.importName}") was deleted ${Output.when(dateOf(history.deletedAt))}; its runs and skips stay`
 
 const renderRuns = (runs: ReadonlyArray<Views.RunView>) => {
   const rows = Output.table(
@@ -262,7 +271,10 @@ export const make = (invocation: Invocation) => {
       }).pipe(withServices(s))
     })).pipe(Command.withDescription("Set up an import of one external account into a list"))
 
-  const list = Command.make("list", { json }, ({ json }) => show(json, Views.imports, renderImports)).pipe(Command.withDescription("List the imports"))
+  const list = Command.make("list", {
+    all: Options.boolean("all").pipe(Options.withDescription("also list deleted imports (their run history stays: `autoimport runs <id>`)")),
+    json
+  }, ({ all, json }) => show(json, Views.imports({ includeDeleted: all }), renderImports)).pipe(Command.withDescription("List the imports"))
 
   const showImport = Command.make("show", { id: importId, json }, ({ id, json }) => show(json, Views.importById(id), renderImport)).pipe(Command.withDescription("Show one import: its settings (secrets masked), status and schedule"))
 
@@ -315,16 +327,23 @@ export const make = (invocation: Invocation) => {
       const s = yield* setup
       yield* Effect.gen(function*() {
         const scheduler = yield* Scheduler
-        const reports = args.untilDone
+        const done = args.untilDone
           ? yield* syncUntilDone(scheduler, args.id as Domain.ImportId, (report, batch, total) =>
             Output.progress(
               `batch ${batch}: ${report.run.outcome}, fetched ${report.run.counts.fetched} (${total.fetched} in all), added ${total.added}, updated ${total.updated}, skipped ${total.skipped}`
             ))
-          : [yield* scheduler.syncNow(args.id as Domain.ImportId)]
+          : { reports: [yield* scheduler.syncNow(args.id as Domain.ImportId)], settled: true }
+        const reports = done.reports
+        if (!done.settled) {
+          yield* Output.progress(
+            `the source kept changing while it was synced (${maxConfirmingPasses} more passes still found changes): changes may be pending; the next sync picks them up`
+          )
+        }
         const views = reports.map((r) => Views.runView(r.run))
         yield* Output.result(args.json, args.untilDone ? views : views[0], (v) => (Array.isArray(v) ? v : [v]).map(renderRunLine).join("\n"))
         const last = reports[reports.length - 1]!.run
-        if (last.outcome === "failed" || last.outcome === "needs-attention") {
+        // interrupted: this sync lost its lease to another one or its import was deleted.
+        if (last.outcome === "failed" || last.outcome === "needs-attention" || last.outcome === "interrupted") {
           return yield* new SyncFailed({ importId: args.id, outcome: last.outcome, detail: last.message ?? "see `autoimport runs`" })
         }
         if (last.outcome === "stopped") {
@@ -338,7 +357,15 @@ export const make = (invocation: Invocation) => {
     skips: Options.boolean("skips").pipe(Options.withDescription("also list each skipped source record and why")),
     limit: limit(20),
     json
-  }, (args) => show(args.json, Views.runs(args.id, { limit: args.limit, skips: args.skips }), renderRuns)).pipe(Command.withDescription("An import's run history, newest first: what each run fetched, added, updated, left unchanged and skipped, and why it stopped"))
+  }, (args) =>
+    Effect.flatMap(setup, (s) =>
+      Effect.gen(function*() {
+        const history = yield* Views.runs(args.id, { limit: args.limit, skips: args.skips })
+        if (!args.json) return yield* Output.result(false, history, renderHistory)
+        // JSON stays the list of runs; the deletion is said on stderr there.
+        if (history.deletedAt !== null) yield* Output.progress(deletedNote(history))
+        yield* Output.result(true, history.runs, renderRuns)
+      }).pipe(withServices(s)))).pipe(Command.withDescription("An import's run history, newest first: what each run fetched, added, updated, left unchanged and skipped, and why it stopped"))
 
   const unsubscribe = Command.make("unsubscribe", {
     email: Args.text({ name: "email" }).pipe(Args.withDescription("the contact's email address (any case; it is normalized)")),
@@ -400,7 +427,7 @@ export const make = (invocation: Invocation) => {
         if (Option.isSome(limitValue)) yield* store.setContactLimit(Setup.defaultAccountId, limitValue.value)
         yield* Effect.flatMap(Views.account, (a) =>
           Output.result(args.json, a, (v) =>
-            Output.details([["account", v.id], ["contacts", v.contactCount], ["contact limit", v.contactLimit ?? "none"]])))
+            Output.details([["account", v.id], ["contacts", v.contactCount], ["contact limit", v.contactLimit ?? "none"], ["waiting for room", `${v.deferredCount} new contact(s)`]])))
       }).pipe(withServices(s))
     })).pipe(Command.withDescription("Show the account, or change its contact limit"))
 

@@ -106,7 +106,7 @@ export const run = (options: DemoOptions) =>
       }
       for (const imp of created) {
         yield* Output.progress(`syncing import ${imp.id} "${imp.name}" (batches of ${setup.config.batchCap}):`)
-        const reports = yield* syncUntilDone(scheduler, imp.id, (report, batch, total) =>
+        const { reports } = yield* syncUntilDone(scheduler, imp.id, (report, batch, total) =>
           Output.progress(
             `  batch ${batch}: fetched ${report.run.counts.fetched} (${total.fetched} in all) — added ${total.added}, updated ${total.updated}, unchanged ${total.unchanged}, skipped ${total.skipped}`
           ))
@@ -141,8 +141,8 @@ const summary = (options: DemoOptions, setup: Setup.SetupShape, configFile: stri
     const path = yield* Path.Path
     const account = yield* Views.account
     const fields = yield* Views.fields
-    const runs = yield* Effect.forEach(importIds, (id) => Views.runs(id, { limit: 100, skips: true }))
-    const skips = runs.flat().flatMap((r) => r.skips ?? [])
+    const histories = yield* Effect.forEach(importIds, (id) => Views.runs(id, { limit: 100, skips: true }))
+    const skips = histories.flatMap((h) => h.runs).flatMap((r) => r.skips ?? [])
     const invalid = skips.find((s) => s.reason === "InvalidEmail" && s.email !== null)
     const lists = yield* store.listLists(Setup.defaultAccountId)
     const cli = `${options.command} --config ${path.relative(options.cwd, configFile)}`

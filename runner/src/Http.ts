@@ -60,7 +60,7 @@ const NewImport = Schema.Struct({
 })
 
 const api = HttpRouter.empty.pipe(
-  HttpRouter.get("/imports", Effect.map(Views.imports, (imports) => json({ imports }))),
+  HttpRouter.get("/imports", Effect.map(Views.imports(), (imports) => json({ imports }))),
   HttpRouter.get(
     "/imports/:id",
     Effect.flatMap(HttpRouter.params, ({ id }) => Effect.map(Views.importById(id ?? ""), (imp) => json(imp)))
@@ -72,7 +72,7 @@ const api = HttpRouter.empty.pipe(
       const param = yield* query
       const limit = positiveInt(param("limit"), 20)
       if (limit === undefined) return problem(400, "limit: expected a positive integer")
-      return json({ runs: yield* Views.runs(id ?? "", { limit, skips: param("skips") === "true" }) })
+      return json(yield* Views.runs(id ?? "", { limit, skips: param("skips") === "true" }))
     })
   ),
   HttpRouter.get(

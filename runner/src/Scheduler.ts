@@ -188,23 +188,49 @@ export const layer = (
   options: SchedulerOptions
 ): Layer.Layer<Scheduler, never, Store.Store | SyncEngine.SyncEngine | Connector.Connectors> => Layer.effect(Scheduler, make(options))
 
+/** How many passes after the first `caught-up` may still find changes before `syncUntilDone` gives up. */
+export const maxConfirmingPasses = 3
+
+export interface UntilDone {
+  readonly reports: ReadonlyArray<SyncEngine.SyncReport>
+  /**
+   * False when the last pass still found changes: the source kept changing while it was read,
+   * so more may be waiting for the next sync.
+   */
+  readonly settled: boolean
+}
+
+/** A pass that wrote nothing: whatever the source had was already applied. */
+const quiet = (c: Domain.RunCounts) => c.added + c.updated + c.deleted + c.skipped + c.deferred === 0
+
 /**
  * Batches back to back until the import has caught up, or a run ends for another reason (a
  * rate limit, the contact limit, an error): `sync --until-done` and the demo.
+ *
+ * `caught-up` only means the source had nothing more *for the position the run started from*:
+ * a change made while the run was paging (a full listing takes long) waits behind the new
+ * position, e.g. Google's sync token dates from the listing's first page. So a pass that wrote
+ * something is followed by another one, until a pass writes nothing; the source may keep
+ * changing, so at most {@link maxConfirmingPasses} of them, and `settled` says whether the last
+ * one was quiet.
  */
 export const syncUntilDone = (
   scheduler: SchedulerShape,
   id: Domain.ImportId,
   onBatch: (report: SyncEngine.SyncReport, batch: number, total: Domain.RunCounts) => Effect.Effect<void>
-): Effect.Effect<ReadonlyArray<SyncEngine.SyncReport>, Errors.ImportNotFound | Errors.SyncInProgress> =>
+): Effect.Effect<UntilDone, Errors.ImportNotFound | Errors.SyncInProgress> =>
   Effect.gen(function*() {
     const reports: Array<SyncEngine.SyncReport> = []
     let total = Domain.RunCounts.zero
+    let confirming = 0
     while (true) {
       const report = yield* scheduler.syncNow(id)
       reports.push(report)
       total = total.plus(report.run.counts)
       yield* onBatch(report, reports.length, total)
-      if (report.run.outcome !== "batch-cap") return reports
+      if (report.run.outcome === "batch-cap") continue
+      if (report.run.outcome !== "caught-up" || quiet(report.run.counts)) return { reports, settled: true }
+      if (confirming === maxConfirmingPasses) return { reports, settled: false }
+      confirming++
     }
   })

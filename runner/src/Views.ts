@@ -31,6 +31,10 @@ export interface ImportView {
   readonly nextRunAt: string | null
   readonly createdAt: string
   readonly updatedAt: string
+  /** Set for a deleted import (listed with `--all`): it never syncs again; its history stays. */
+  readonly deletedAt: string | null
+  /** New contacts of this import waiting for room under the account's contact limit (R5). */
+  readonly deferred: number
 }
 
 export const importView = (imp: Domain.Import) =>
@@ -52,12 +56,16 @@ export const importView = (imp: Domain.Import) =>
       lastRunAt: iso(Option.getOrNull(Option.flatMapNullable(schedule, (s) => s.lastRunAt))),
       nextRunAt: iso(Option.getOrNull(Option.flatMapNullable(schedule, (s) => s.nextRunAt))),
       createdAt: imp.createdAt.toISOString(),
-      updatedAt: imp.updatedAt.toISOString()
+      updatedAt: imp.updatedAt.toISOString(),
+      deletedAt: iso(imp.deletedAt),
+      deferred: yield* store.countDeferred(imp.id)
     } satisfies ImportView
   })
 
-export const imports = Effect.flatMap(Store.Store, (store) =>
-  Effect.flatMap(store.listImports(defaultAccountId), (all) => Effect.forEach(all, importView)))
+/** The imports; deleted ones too with `includeDeleted`. */
+export const imports = (options: { readonly includeDeleted?: boolean } = {}) =>
+  Effect.flatMap(Store.Store, (store) =>
+    Effect.flatMap(store.listImports(defaultAccountId, options), (all) => Effect.forEach(all, importView)))
 
 export const importById = (id: string) =>
   Effect.flatMap(Store.Store, (store) => Effect.flatMap(store.getImport(id as Domain.ImportId), importView))
@@ -112,16 +120,26 @@ const skipView = (skip: Domain.Skip): SkipView => ({
   email: skip.email
 })
 
-/** Newest first. */
+export interface RunHistory {
+  readonly importId: string
+  readonly importName: string
+  /** The import was deleted then; its runs and skips stay readable (R8, R9). */
+  readonly deletedAt: string | null
+  /** Newest first. */
+  readonly runs: ReadonlyArray<RunView>
+}
+
+/** An import's runs, newest first; a deleted import's too. */
 export const runs = (importId: string, options: { readonly limit: number; readonly skips: boolean }) =>
   Effect.gen(function*() {
     const store = yield* Store.Store
-    const imp = yield* store.getImport(importId as Domain.ImportId)
+    const imp = yield* store.getImport(importId as Domain.ImportId, { includeDeleted: true })
     const history = yield* store.listRuns(imp.id, options.limit)
-    return yield* Effect.forEach(history, (run) =>
+    const runs = yield* Effect.forEach(history, (run) =>
       options.skips
         ? Effect.map(store.listSkips(run.id), (skips): RunView => ({ ...runView(run), skips: skips.map(skipView) }))
         : Effect.succeed(runView(run)))
+    return { importId: imp.id, importName: imp.name, deletedAt: iso(imp.deletedAt), runs } satisfies RunHistory
   })
 
 export interface ContactJson {
@@ -201,7 +219,13 @@ export const lists = Effect.flatMap(Store.Store, (store) =>
   Effect.map(store.listLists(defaultAccountId), (all) => all.map((l) => ({ id: l.id, name: l.name }))))
 
 export const account = Effect.flatMap(Store.Store, (store) =>
-  Effect.map(store.ensureAccount(defaultAccountId), (a) => ({ id: a.id, contactLimit: a.contactLimit, contactCount: a.contactCount })))
+  Effect.map(store.ensureAccount(defaultAccountId), (a) => ({
+    id: a.id,
+    contactLimit: a.contactLimit,
+    contactCount: a.contactCount,
+    /** New contacts waiting for room under the limit, over all imports (R5). */
+    deferredCount: a.deferredCount
+  })))
 
 export interface ConnectorView {
   readonly id: string

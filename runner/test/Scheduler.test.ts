@@ -26,6 +26,8 @@ class Service {
   maxAll = 0
   pageDelay: Duration.DurationInput = 0
   readonly failures: Array<Errors.RateLimited> = []
+  /** Changes the source makes while a pull is paging (one per pull): they land behind its cursor. */
+  readonly whilePaging: Array<() => void> = []
 
   add(account: string, count: number) {
     const list = this.records.get(account) ?? []
@@ -41,6 +43,7 @@ class Service {
     this.active.set(account, now)
     this.maxActive.set(account, Math.max(now, this.maxActive.get(account) ?? 0))
     this.maxAll = Math.max(this.maxAll, ++this.activeAll)
+    this.whilePaging.shift()?.()
   }
 
   leave(account: string) {
@@ -247,10 +250,10 @@ describe("Scheduler", () => {
     return Effect.gen(function*() {
       const store = yield* Store.Store
       const id = yield* createImport("a")
-      assert.isTrue(yield* store.acquireLease(id, "other-runner", new Date(0), Duration.toMillis("5 minutes")))
+      const lease = Option.getOrThrow(yield* store.acquireLease(id, "other-runner", new Date(0), Duration.toMillis("5 minutes")))
       yield* startScheduler()
       assert.strictEqual((yield* runsOf(id)).length, 0)
-      yield* store.releaseLease(id, "other-runner")
+      yield* store.releaseLease(id, lease)
       yield* advance("1 minute")
       assert.deepStrictEqual((yield* runsOf(id)).map((r) => minutesOf(r.startedAt)), [1])
     }).pipe(withServices(service))
@@ -280,9 +283,37 @@ describe("Scheduler", () => {
       const id = yield* createImport("a")
       const scheduler = yield* Scheduler.make(options)
       const seen: Array<[number, number]> = []
-      const reports = yield* Scheduler.syncUntilDone(scheduler, id, (_, batch, total) => Effect.sync(() => seen.push([batch, total.fetched])))
-      assert.deepStrictEqual(reports.map((r) => r.run.outcome), ["batch-cap", "batch-cap", "caught-up"])
-      assert.deepStrictEqual(seen, [[1, 250], [2, 500], [3, 600]])
+      const { reports, settled } = yield* Scheduler.syncUntilDone(scheduler, id, (_, batch, total) => Effect.sync(() => seen.push([batch, total.fetched])))
+      assert.deepStrictEqual(reports.map((r) => r.run.outcome), ["batch-cap", "batch-cap", "caught-up", "caught-up"])
+      assert.deepStrictEqual(seen, [[1, 250], [2, 500], [3, 600], [4, 600]], "a last pass confirms nothing came in meanwhile")
+      assert.isTrue(settled)
+    }).pipe(withServices(service))
+  })
+
+  it.effect("syncUntilDone does not call an import done while changes made during its passes wait behind the cursor", () => {
+    const service = new Service()
+    service.add("a", 100)
+    service.whilePaging.push(() => service.add("a", 5))
+    return Effect.gen(function*() {
+      const id = yield* createImport("a")
+      const scheduler = yield* Scheduler.make(options)
+      const { reports, settled } = yield* Scheduler.syncUntilDone(scheduler, id, () => Effect.void)
+      assert.deepStrictEqual(reports.map((r) => [r.run.outcome, r.run.counts.added]), [["caught-up", 100], ["caught-up", 5], ["caught-up", 0]])
+      assert.isTrue(settled)
+      assert.strictEqual(yield* Effect.flatMap(Store.Store, (store) => store.countContacts(defaultAccountId)), 105)
+    }).pipe(withServices(service))
+  })
+
+  it.effect("syncUntilDone stops confirming after a bound and says changes may be pending when the source never stands still", () => {
+    const service = new Service()
+    service.add("a", 10)
+    for (let i = 0; i < 20; i++) service.whilePaging.push(() => service.add("a", 1))
+    return Effect.gen(function*() {
+      const id = yield* createImport("a")
+      const scheduler = yield* Scheduler.make(options)
+      const { reports, settled } = yield* Scheduler.syncUntilDone(scheduler, id, () => Effect.void)
+      assert.strictEqual(reports.length, 1 + Scheduler.maxConfirmingPasses)
+      assert.isFalse(settled)
     }).pipe(withServices(service))
   })
 })

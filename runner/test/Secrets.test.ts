@@ -37,7 +37,8 @@ const imported = (config: unknown, connectorId = "vault") =>
     status: "active",
     statusReason: null,
     createdAt: new Date(0),
-    updatedAt: new Date(0)
+    updatedAt: new Date(0),
+    deletedAt: null
   })
 
 describe("Secrets", () => {

@@ -67,7 +67,9 @@ export class Account extends Schema.Class<Account>("@autoimport/Account")({
   id: AccountId,
   /** null: no limit. */
   contactLimit: Schema.NullOr(Schema.Int.pipe(Schema.nonNegative())),
-  contactCount: Schema.Int
+  contactCount: Schema.Int,
+  /** Source records of the account's imports that wait for room under the limit (R5). */
+  deferredCount: Schema.Int
 }) {}
 
 export class List extends Schema.Class<List>("@autoimport/List")({
@@ -127,7 +129,9 @@ export class Import extends Schema.Class<Import>("@autoimport/Import")({
   status: ImportStatus,
   statusReason: Schema.NullOr(Schema.String),
   createdAt: Schema.DateFromNumber,
-  updatedAt: Schema.DateFromNumber
+  updatedAt: Schema.DateFromNumber,
+  /** When it was deleted; a deleted import never syncs again, but its history stays readable (R8). */
+  deletedAt: Schema.NullOr(Schema.DateFromNumber)
 }) {}
 
 /** The persisted position of an import, besides its cursor. */

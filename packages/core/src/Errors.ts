@@ -134,6 +134,22 @@ export class SyncInProgress extends Schema.TaggedError<SyncInProgress>()("SyncIn
   }
 }
 
+/**
+ * A sync may no longer write: another runner took the import's lease (this one was paused or
+ * cut off past its lease) or the import was deleted. The store refuses the page inside its
+ * transaction, so nothing of it is written; the run ends `interrupted`.
+ */
+export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
+  importId: ImportId,
+  reason: Schema.Literal("taken", "deleted")
+}) {
+  override get message() {
+    return this.reason === "deleted"
+      ? `import ${this.importId} was deleted during this run; the run stopped and wrote nothing more`
+      : `another sync took over import ${this.importId} (this one was paused or cut off longer than its lease); this run stopped and wrote nothing more`
+  }
+}
+
 /** What a connector's `pull` may fail with. */
 export type ConnectorError =
   | RateLimited

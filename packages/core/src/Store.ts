@@ -24,13 +24,12 @@ import type {
   List,
   ListId,
   NormalizedEmail,
-  RunCounts,
   RunId,
   RunOutcome,
   Skip,
   SyncRun
 } from "./Domain.js"
-import type { ImportNotFound } from "./Errors.js"
+import type { ImportNotFound, LeaseLost } from "./Errors.js"
 
 export interface NewImport {
   readonly accountId: AccountId
@@ -71,10 +70,23 @@ export interface ContactWrite {
   readonly previousExternalIds: ReadonlyArray<ExternalId>
 }
 
+/** A source record set aside because the contact limit left no room for it (R5). */
+export type DeferredRecord = Omit<ContactWrite, "hash">
+
+/**
+ * The fencing token of an import's lease: it grows each time the lease is taken, and every
+ * page carries the one its sync holds, so a sync that lost its lease cannot write.
+ */
+export type LeaseToken = number
+
 export interface PageWrite {
   readonly accountId: AccountId
   readonly importId: ImportId
   readonly runId: RunId
+  /** The lease this write happens under; the page is refused (`LeaseLost`) when it is no longer held. */
+  readonly lease: LeaseToken
+  /** Source records this page stands for, added to the run's `fetched` (0 for deferred ones drained). */
+  readonly fetched: number
   /** Lists every written contact joins as `active`, unless it is unsubscribed there (R6). */
   readonly listIds: ReadonlyArray<ListId>
   /**
@@ -86,8 +98,10 @@ export interface PageWrite {
   /** Links to remove: the source deleted these records (contacts stay). */
   readonly deletions: ReadonlyArray<ExternalId>
   readonly skips: ReadonlyArray<Skip>
-  /** The connector's encoded cursor to commit with the page. */
-  readonly cursor: unknown
+  /** Records the engine found unchanged: counted, and any deferred copy of them is dropped. */
+  readonly unchanged: ReadonlyArray<ExternalId>
+  /** The connector's encoded cursor to commit with the page; none keeps the stored one. */
+  readonly cursor: Option.Option<unknown>
   readonly now: Date
 }
 
@@ -96,20 +110,24 @@ export interface PageResult {
   readonly updated: number
   readonly deleted: number
   /**
-   * New contacts that did not fit under the account's contact limit, in source order. When any
-   * is deferred the cursor is NOT committed: the next sync reads this page again (R5).
+   * New contacts that did not fit under the account's contact limit, in source order. They are
+   * stored as deferred records of the import (the cursor moves on) and added, with their latest
+   * values, once there is room (R5).
    */
   readonly deferred: ReadonlyArray<ExternalId>
-  readonly cursorCommitted: boolean
 }
 
+/** How a run ended. Its counts are not here: every page adds its own in its transaction. */
 export interface RunFinish {
   readonly outcome: Exclude<RunOutcome, "running">
-  readonly counts: RunCounts
   readonly stopTag: string | null
   readonly message: string | null
   readonly resynced: boolean
   readonly finishedAt: Date
+}
+
+export interface ImportLookup {
+  readonly includeDeleted?: boolean
 }
 
 export interface ContactQuery {
@@ -141,19 +159,33 @@ export interface StoreShape {
 
   // imports
   readonly createImport: (input: NewImport, now: Date) => Effect.Effect<Import>
-  readonly getImport: (id: ImportId) => Effect.Effect<Import, ImportNotFound>
-  readonly listImports: (accountId?: AccountId) => Effect.Effect<ReadonlyArray<Import>>
+  /** A deleted import is not found, unless `includeDeleted` (to read its history). */
+  readonly getImport: (id: ImportId, options?: ImportLookup) => Effect.Effect<Import, ImportNotFound>
+  readonly listImports: (accountId?: AccountId, options?: ImportLookup) => Effect.Effect<ReadonlyArray<Import>>
   readonly updateImport: (id: ImportId, patch: ImportPatch, now: Date) => Effect.Effect<Import, ImportNotFound>
-  /** Stops the import for good; its contacts, runs and skips stay. */
+  /**
+   * Stops the import for good and fences a sync in flight (its next page is refused); its
+   * contacts, runs and skips stay, its deferred records go.
+   */
   readonly deleteImport: (id: ImportId) => Effect.Effect<void, ImportNotFound>
 
   // sync state
   readonly getCursor: (id: ImportId) => Effect.Effect<Option.Option<unknown>>
-  /** Forgets the cursor (a full resync), e.g. after the service's sync token expired. */
+  /**
+   * Forgets the cursor (a full resync), e.g. after the service's sync token expired, and the
+   * deferred records with it: the resync delivers again every record that still exists.
+   */
   readonly resetCursor: (id: ImportId) => Effect.Effect<void>
-  /** Takes the import's lease when it is free, expired, or already `owner`'s. */
-  readonly acquireLease: (id: ImportId, owner: string, now: Date, ttlMillis: number) => Effect.Effect<boolean>
-  readonly releaseLease: (id: ImportId, owner: string) => Effect.Effect<void>
+  /**
+   * Takes the import's lease when it is free, expired, or already `owner`'s, with a new
+   * fencing token (which fences any earlier holder, even the same owner). None: held elsewhere,
+   * or the import is deleted.
+   */
+  readonly acquireLease: (id: ImportId, owner: string, now: Date, ttlMillis: number) => Effect.Effect<Option.Option<LeaseToken>>
+  /** Extends the lease while `token` is still the current one. */
+  readonly renewLease: (id: ImportId, token: LeaseToken, now: Date, ttlMillis: number) => Effect.Effect<void, LeaseLost>
+  /** Frees the lease if `token` is still the current one (a fenced holder frees nothing). */
+  readonly releaseLease: (id: ImportId, token: LeaseToken) => Effect.Effect<void>
   readonly getSchedule: (id: ImportId) => Effect.Effect<ImportSchedule, ImportNotFound>
   readonly setNextRunAt: (id: ImportId, at: Date | null) => Effect.Effect<void>
   /** Imports (not deleted) whose next run is due at `now` or never ran. */
@@ -165,17 +197,23 @@ export interface StoreShape {
     externalIds: ReadonlyArray<ExternalId>
   ) => Effect.Effect<ReadonlyMap<ExternalId, LinkState>>
   /**
-   * Writes one page in one transaction: contacts (matched by account and email; new ones
-   * only while under the contact limit), field values, list memberships, links, skips and,
-   * unless a contact was deferred, the cursor.
+   * Writes one page in one transaction, after checking that `write.lease` is still the
+   * import's lease (else `LeaseLost` and nothing is written): contacts (matched by account and
+   * email; new ones only while under the contact limit, the others stored as deferred
+   * records), field values, list memberships, links, skips, deferred records, the run's counts
+   * and the cursor.
    */
-  readonly commitPage: (write: PageWrite) => Effect.Effect<PageResult>
+  readonly commitPage: (write: PageWrite) => Effect.Effect<PageResult, LeaseLost>
+  /** The import's deferred records, oldest first (to add once there is room). */
+  readonly loadDeferred: (importId: ImportId, limit: number) => Effect.Effect<ReadonlyArray<DeferredRecord>>
+  readonly countDeferred: (importId: ImportId) => Effect.Effect<number>
 
   // run history (R9)
   readonly startRun: (importId: ImportId, owner: string, now: Date) => Effect.Effect<RunId>
   readonly finishRun: (runId: RunId, finish: RunFinish) => Effect.Effect<void>
   /** Marks the import's runs still `running` as `interrupted` (called once its lease is held). */
   readonly interruptStaleRuns: (importId: ImportId, now: Date) => Effect.Effect<number>
+  readonly getRun: (runId: RunId) => Effect.Effect<SyncRun>
   readonly listRuns: (importId: ImportId, limit: number) => Effect.Effect<ReadonlyArray<SyncRun>>
   readonly listSkips: (runId: RunId) => Effect.Effect<ReadonlyArray<Skip>>
   /** Skips recorded for a source email or external id, newest first ("why is this contact not here?"). */

@@ -20,7 +20,6 @@ import {
   type Import,
   type ImportId,
   type NormalizedEmail,
-  RunCounts,
   type RunId,
   type RunOutcome,
   Skip,
@@ -28,11 +27,11 @@ import {
   type SyncRun
 } from "./Domain.js"
 import * as Email from "./Email.js"
-import { ContactLimitReached, type ImportNotFound, isTransient, needsAttention, SyncInProgress } from "./Errors.js"
+import { ContactLimitReached, type ImportNotFound, isTransient, type LeaseLost, needsAttention, SyncInProgress } from "./Errors.js"
 import { contentHash } from "./internal/hash.js"
 import { RateLimiter } from "./RateLimiter.js"
 import * as Redact from "./Redact.js"
-import { type ContactWrite, type PageWrite, Store } from "./Store.js"
+import { type ContactWrite, type LeaseToken, type PageWrite, Store } from "./Store.js"
 
 export const defaultBatchCap = 500
 
@@ -55,8 +54,13 @@ export interface SyncReport {
 }
 
 interface RunState {
-  counts: RunCounts
   resynced: boolean
+}
+
+/** What a run writes under: its own run row and the fencing token of the lease it holds. */
+interface RunContext {
+  readonly runId: RunId
+  readonly lease: LeaseToken
 }
 
 /** What stopped a run before the source was caught up, as recorded in its history. */
@@ -85,36 +89,35 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
         const leaseTtl = options.leaseTtlMillis ?? 60_000
         const imp = yield* store.getImport(importId)
         const now = yield* currentDate
-        if (!(yield* store.acquireLease(importId, owner, now, leaseTtl))) {
+        const acquired = yield* store.acquireLease(importId, owner, now, leaseTtl)
+        if (Option.isNone(acquired)) {
           return yield* Effect.fail(new SyncInProgress({ importId }))
         }
+        const lease = acquired.value
         return yield* Effect.gen(function*() {
           yield* store.interruptStaleRuns(importId, now)
           const runId = yield* store.startRun(importId, owner, now)
-          const state: RunState = { counts: RunCounts.zero, resynced: false }
-          // A lease that expired and went to another runner means two writers: stop at once.
-          const renewLease = Effect.flatMap(currentDate, (at) => store.acquireLease(importId, owner, at, leaseTtl)).pipe(
-            Effect.flatMap((held) => held ? Effect.void : Effect.die(new Error(`lost the lease of import ${importId} to another runner`)))
-          )
+          const state: RunState = { resynced: false }
+          // The lease renews only under the token this sync took: once another runner took it
+          // (or the import was deleted) this fails, and every page would be refused anyway.
+          const renewLease = Effect.flatMap(currentDate, (at) => store.renewLease(importId, lease, at, leaseTtl))
 
           // The heartbeat keeps the lease through a long page (a slow service, a long rate-limit
-          // pause); renewing after each page also notices a lease lost meanwhile.
-          yield* Effect.forkScoped(
-            Effect.repeat(Effect.ignore(renewLease), Schedule.spaced(Math.max(1, Math.floor(leaseTtl / 3))))
-          )
+          // pause) and ends the run as soon as the lease is gone, even while no page arrives. A
+          // database hiccup only skips one beat: losing the lease is the one reason to stop.
+          const heartbeat = Effect.repeat(
+            renewLease.pipe(Effect.catchAllDefect((defect) => Effect.logWarning("could not renew the lease", Cause.die(defect)))),
+            Schedule.spaced(Math.max(1, Math.floor(leaseTtl / 3)))
+          ).pipe(Effect.zipRight(Effect.never))
           // The secrets of the config the run started with and of the one stored now (a rotated token).
           const secretsNow = Effect.map(
             Effect.option(store.getImport(importId)),
             (current) => [...importSecrets(imp), ...Option.match(current, { onNone: () => [], onSome: importSecrets })]
           )
-          const stopped: Stop = yield* runPages(imp, batchCap, state, runId, renewLease).pipe(
-            Effect.map((fetched): Stop => ({
-              outcome: fetched >= batchCap ? "batch-cap" : "caught-up",
-              stopTag: null,
-              message: fetched >= batchCap
-                ? `batch cap of ${batchCap} reached; the rest follows in the next syncs`
-                : null
-            })),
+          const stopped: Stop = yield* Effect.raceFirst(runPages(imp, batchCap, state, { runId, lease }, renewLease), heartbeat).pipe(
+            Effect.flatMap((processed) => caughtUpOrCapped(imp, processed, batchCap)),
+            Effect.catchTag("LeaseLost", (lost) =>
+              Effect.succeed<Stop>({ outcome: "interrupted", stopTag: lost._tag, message: lost.message })),
             Effect.catchAll((error): Effect.Effect<Stop> =>
               Effect.succeed({
                 outcome: needsAttention(error) ? "needs-attention" : isTransient(error) ? "stopped" : "failed",
@@ -133,7 +136,6 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
               Effect.flatMap(currentDate, (finishedAt) =>
                 store.finishRun(runId, {
                   outcome: "interrupted",
-                  counts: state.counts,
                   stopTag: null,
                   message: "the runner stopped during this run; the next run continues from the last committed page",
                   resynced: state.resynced,
@@ -148,31 +150,98 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
             ...stopped,
             message: stopped.message === null ? null : Redact.forStorage(stopped.message, secrets)
           }))
-          yield* store.finishRun(runId, { ...stop, counts: state.counts, resynced: state.resynced, finishedAt })
+          yield* store.finishRun(runId, { ...stop, resynced: state.resynced, finishedAt })
+          // An interrupted run no longer speaks for the import (it may be deleted or another
+          // sync's now), so it leaves the import's status alone.
           if (stop.outcome === "needs-attention") {
             yield* store.updateImport(importId, { status: "needs-attention", statusReason: stop.message }, finishedAt)
-          } else if (imp.status !== "active" && stop.outcome !== "failed") {
+          } else if (imp.status !== "active" && stop.outcome !== "failed" && stop.outcome !== "interrupted") {
             yield* store.updateImport(importId, { status: "active", statusReason: null }, finishedAt)
           }
-          const runs = yield* store.listRuns(importId, 1)
-          return { run: runs[0]!, retryAfterMillis: stop.retryAfterMillis }
-        }).pipe(Effect.scoped, Effect.ensuring(store.releaseLease(importId, owner)))
+          // Its own run, not the import's newest: a fenced sync must not report its successor's.
+          return { run: yield* store.getRun(runId), retryAfterMillis: stop.retryAfterMillis }
+        }).pipe(Effect.scoped, Effect.ensuring(store.releaseLease(importId, lease)))
       })
 
-    /** Pulls and commits pages until caught up or the cap is reached; returns records fetched. */
+    /**
+     * How a run that went through its pages ended. Records still waiting for room under a full
+     * contact limit mean the import is not caught up: the run says so (R5), while the updates
+     * went on. Waiting records with room left (the budget ran out, or some of those added were
+     * updates) follow in the next syncs like a batch-capped backlog.
+     */
+    const caughtUpOrCapped = (imp: Import, processed: number, batchCap: number) =>
+      Effect.gen(function*() {
+        const waiting = yield* store.countDeferred(imp.id)
+        const account = Option.getOrUndefined(yield* store.getAccount(imp.accountId))
+        const limit = account?.contactLimit ?? null
+        const full = limit !== null && account !== undefined && account.contactCount >= limit
+        const limited = waiting > 0 && full ? new ContactLimitReached({ limit, deferred: waiting }) : null
+        if (processed >= batchCap || (waiting > 0 && !full)) {
+          const rest = [
+            ...(processed >= batchCap ? [`batch cap of ${batchCap} reached; the rest follows in the next syncs`] : []),
+            limited === null
+              ? waiting > 0 ? `${waiting} new contact(s) that waited for room follow in the next syncs` : null
+              : limited.message
+          ].filter((part) => part !== null)
+          return { outcome: "batch-cap", stopTag: null, message: rest.join("; ") } satisfies Stop
+        }
+        return limited === null
+          ? { outcome: "caught-up", stopTag: null, message: null } satisfies Stop
+          : { outcome: "stopped", stopTag: limited._tag, message: limited.message } satisfies Stop
+      })
+
+    /**
+     * Adds deferred records first once the account has room, oldest first, at most the room
+     * there is and the budget (they count against the batch cap like fetched records). Their
+     * values are the latest the source delivered; the hash is taken again because the import's
+     * lists may have changed meanwhile. Returns how many were taken.
+     */
+    const drainDeferred = (imp: Import, budget: number, run: RunContext) =>
+      Effect.gen(function*() {
+        const account = yield* store.getAccount(imp.accountId)
+        const room = Option.match(account, {
+          onNone: () => 0,
+          onSome: (a) => (a.contactLimit === null ? budget : Math.max(0, a.contactLimit - a.contactCount))
+        })
+        const take = Math.min(budget, room)
+        if (take === 0) return 0
+        const waiting = yield* store.loadDeferred(imp.id, take)
+        if (waiting.length === 0) return 0
+        yield* Effect.uninterruptible(store.commitPage({
+          accountId: imp.accountId,
+          importId: imp.id,
+          runId: run.runId,
+          lease: run.lease,
+          fetched: 0,
+          listIds: imp.listIds,
+          contacts: waiting.map((record) => ({ ...record, hash: contentHash(record, imp.listIds) })),
+          deletions: [],
+          skips: [],
+          unchanged: [],
+          cursor: Option.none(),
+          now: yield* currentDate
+        }))
+        return waiting.length
+      })
+
+    /**
+     * Adds what waited for room, then pulls and commits pages until caught up or the cap is
+     * reached; returns the records processed (deferred ones added, plus those fetched).
+     */
     const runPages = (
       imp: Import,
       batchCap: number,
       state: RunState,
-      runId: RunId,
-      renewLease: Effect.Effect<void>
+      run: RunContext,
+      renewLease: Effect.Effect<void, LeaseLost>
     ) =>
       Effect.gen(function*() {
         const { connector, settings } = yield* connectors.get(imp.connectorId)
         const where = `import ${imp.id} ("${imp.name}") config`
         const config = yield* decodeConfig(connector, where, imp.config)
         const fields = yield* store.ensureFields(imp.accountId, connector, connector.fields)
-        const fetched = yield* Ref.make(0)
+        const drained = yield* drainDeferred(imp, batchCap, run)
+        const fetched = yield* Ref.make(drained)
 
         const saveConfig = (next: unknown) =>
           Schema.encode(connector.config)(next).pipe(
@@ -193,7 +262,7 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
                       new Error(`connector ${connector.id} delivered more records than the budget of ${batchCap - before}`)
                     )
                   }
-                  yield* commit(imp, connector, fields, page, runId, state)
+                  yield* commit(imp, connector, fields, page, run)
                   yield* renewLease
                 }), { concurrency: 1 }),
               Stream.runDrain,
@@ -202,6 +271,8 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
 
         const cursor = yield* Effect.flatMap(store.getCursor(imp.id), (stored) => decodeCursor(connector, stored))
         if (cursor.unreadable) state.resynced = true
+        // The deferred records took the whole budget: the pages follow in the next syncs.
+        if (drained >= batchCap) return drained
         yield* pullFrom(cursor.cursor).pipe(
           Effect.catchTag("CursorExpired", (expired) =>
             state.resynced || Option.isNone(cursor.cursor)
@@ -219,17 +290,21 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
                 })
               ))
         )
+        // A sync that ran past its lease without a page to commit must not report success either.
+        yield* renewLease
         return yield* Ref.get(fetched)
       })
 
-    /** Normalizes one page and commits it in one transaction; stops the run when the limit deferred a contact. */
+    /**
+     * Normalizes one page and commits it in one transaction. New contacts beyond the contact
+     * limit are deferred by the store; the run goes on, so updates on later pages are applied.
+     */
     const commit = (
       imp: Import,
       connector: AnyConnector,
       fields: ReadonlyMap<string, CustomField>,
       page: Page<unknown>,
-      runId: RunId,
-      state: RunState
+      run: RunContext
     ) =>
       Effect.gen(function*() {
         const latest = new Map<ExternalId, (typeof page.records)[number]>()
@@ -262,13 +337,13 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
           candidates.flatMap((c) => [c.record.externalId, ...c.write.previousExternalIds])
         )
         const writes: Array<ContactWrite> = []
-        let unchanged = 0
+        const unchanged: Array<ExternalId> = []
         for (const { record, write } of candidates) {
           const hash = contentHash(write, imp.listIds)
           // A service may repeat a re-key in later answers: only links still under an old id need moving.
           const rekeyed = write.previousExternalIds.some((id) => links.has(id))
           if (links.get(record.externalId)?.hash === hash && !rekeyed) {
-            unchanged++
+            unchanged.push(record.externalId)
           } else {
             writes.push({ ...write, hash })
           }
@@ -276,34 +351,19 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
         const pageWrite: PageWrite = {
           accountId: imp.accountId,
           importId: imp.id,
-          runId,
+          runId: run.runId,
+          lease: run.lease,
+          fetched: page.records.length,
           listIds: imp.listIds,
           contacts: writes,
           deletions,
           skips,
-          cursor: Schema.encodeSync(connector.cursor)(page.cursor),
+          unchanged,
+          cursor: Option.some(Schema.encodeSync(connector.cursor)(page.cursor)),
           now: yield* currentDate
         }
         // A page commits whole or not at all; an interrupt waits for it (graceful shutdown).
-        const result = yield* Effect.uninterruptible(store.commitPage(pageWrite))
-        state.counts = state.counts.plus({
-          fetched: page.records.length,
-          added: result.added,
-          updated: result.updated,
-          unchanged,
-          skipped: skips.length,
-          deleted: result.deleted,
-          deferred: result.deferred.length
-        })
-        if (result.deferred.length > 0) {
-          const account = yield* store.getAccount(imp.accountId)
-          return yield* Effect.fail(
-            new ContactLimitReached({
-              limit: Option.match(account, { onNone: () => 0, onSome: (a) => a.contactLimit ?? 0 }),
-              deferred: result.deferred.length
-            })
-          )
-        }
+        yield* Effect.uninterruptible(store.commitPage(pageWrite))
       })
 
     return { sync } as const

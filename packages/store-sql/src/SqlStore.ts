@@ -34,9 +34,17 @@ import {
   SyncRun
 } from "@autoimport/core/Domain"
 import * as Email from "@autoimport/core/Email"
-import { ImportNotFound, InvalidConfig } from "@autoimport/core/Errors"
+import { ImportNotFound, InvalidConfig, LeaseLost } from "@autoimport/core/Errors"
 import * as Naming from "@autoimport/core/Naming"
-import { type ContactQuery, type ContactWrite, type PageResult, type PageWrite, Store, type StoreShape } from "@autoimport/core/Store"
+import {
+  type ContactQuery,
+  type ContactWrite,
+  type DeferredRecord,
+  type PageResult,
+  type PageWrite,
+  Store,
+  type StoreShape
+} from "@autoimport/core/Store"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -47,6 +55,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Credentials from "./Credentials.js"
+import * as Deferred from "./internal/deferred.js"
 import * as Migrations from "./internal/migrations.js"
 import * as SqliteFile from "./internal/sqliteFile.js"
 
@@ -86,15 +95,18 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
       )
 
     const selectAccount = (id: AccountId) =>
-      sql<{ id: string; contact_limit: unknown; contact_count: unknown }>`
-        SELECT a.id, a.contact_limit, (SELECT count(*) FROM contacts c WHERE c.account_id = a.id) AS contact_count
+      sql<{ id: string; contact_limit: unknown; contact_count: unknown; deferred_count: unknown }>`
+        SELECT a.id, a.contact_limit, (SELECT count(*) FROM contacts c WHERE c.account_id = a.id) AS contact_count,
+          (SELECT count(*) FROM deferred_records d JOIN imports i ON i.id = d.import_id
+            WHERE i.account_id = a.id AND i.deleted_at IS NULL) AS deferred_count
         FROM accounts a WHERE a.id = ${id}`.pipe(
           Effect.map((rows) =>
             Option.map(Option.fromNullable(rows[0]), (row) =>
               new Account({
                 id: row.id as AccountId,
                 contactLimit: nullableNumber(row.contact_limit),
-                contactCount: Number(row.contact_count)
+                contactCount: Number(row.contact_count),
+                deferredCount: Number(row.deferred_count)
               }))
           )
         )
@@ -244,9 +256,10 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
       readonly status_reason: string | null
       readonly created_at: unknown
       readonly updated_at: unknown
+      readonly deleted_at: unknown
     }
     const importColumns = sql.literal(
-      "id, account_id, connector_id, name, config, list_ids, status, status_reason, created_at, updated_at"
+      "id, account_id, connector_id, name, config, list_ids, status, status_reason, created_at, updated_at, deleted_at"
     )
     const configContext = (id: string) => `autoimport import ${id} config`
 
@@ -270,14 +283,16 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
         status: row.status,
         statusReason: row.status_reason,
         createdAt: new Date(Number(row.created_at)),
-        updatedAt: new Date(Number(row.updated_at))
+        updatedAt: new Date(Number(row.updated_at)),
+        deletedAt: nullableDate(row.deleted_at)
       })
     }
 
-    const findImport = (id: ImportId) => {
+    const findImport = (id: ImportId, includeDeleted = false) => {
       const key = idKey(id)
       if (key === undefined) return Effect.fail(new ImportNotFound({ importId: id }))
-      return sql<ImportRow>`SELECT ${importColumns} FROM imports WHERE id = ${key} AND deleted_at IS NULL`.pipe(
+      return sql<ImportRow>`SELECT ${importColumns} FROM imports
+        WHERE id = ${key} AND (${includeDeleted ? 1 : 0} = 1 OR deleted_at IS NULL)`.pipe(
         Effect.flatMap((rows) =>
           rows.length === 0 ? Effect.fail(new ImportNotFound({ importId: id })) : Effect.succeed(rows[0]!)
         )
@@ -310,12 +325,13 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
         return toImport(created!)
       })).pipe(Effect.orDie)
 
-    const getImport: StoreShape["getImport"] = (id) => findImport(id).pipe(Effect.map(toImport), dieOnSqlError)
+    const getImport: StoreShape["getImport"] = (id, options) =>
+      findImport(id, options?.includeDeleted === true).pipe(Effect.map(toImport), dieOnSqlError)
 
-    const listImports: StoreShape["listImports"] = (accountId) =>
+    const listImports: StoreShape["listImports"] = (accountId, options) =>
       sql<ImportRow>`SELECT ${importColumns} FROM imports WHERE ${
         sql.and([
-          sql`deleted_at IS NULL`,
+          options?.includeDeleted === true ? sql`1 = 1` : sql`deleted_at IS NULL`,
           ...(accountId === undefined ? [] : [sql`account_id = ${accountId}`])
         ])
       } ORDER BY id`.pipe(Effect.map((rows) => rows.map(toImport)), Effect.orDie)
@@ -342,12 +358,17 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
         return toImport((yield* findImport(id)))
       })).pipe(dieOnSqlError)
 
+    // The epoch moves on so that a sync still running for the import commits nothing more.
     const deleteImport: StoreShape["deleteImport"] = (id) =>
-      Effect.gen(function*() {
+      sql.withTransaction(Effect.gen(function*() {
         const row = yield* findImport(id)
+        const key = Number(row.id)
         const now = yield* Clock.currentTimeMillis
-        yield* sql`UPDATE imports SET deleted_at = ${now} WHERE id = ${Number(row.id)}`
-      }).pipe(dieOnSqlError)
+        yield* sql`UPDATE imports SET deleted_at = ${now} WHERE id = ${key}`
+        yield* sql`UPDATE import_state SET lease_owner = NULL, lease_until = NULL, lease_epoch = lease_epoch + 1
+          WHERE import_id = ${key}`
+        yield* sql`DELETE FROM deferred_records WHERE import_id = ${key}`
+      })).pipe(dieOnSqlError)
 
     // ---- sync state -----------------------------------------------------------------------
 
@@ -366,24 +387,54 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
 
     const resetCursor: StoreShape["resetCursor"] = (id) =>
       Effect.flatMap(requireKey(id, "import"), (key) =>
-        sql`UPDATE import_state SET cursor = NULL WHERE import_id = ${key}`).pipe(Effect.asVoid, Effect.orDie)
+        sql.withTransaction(Effect.zipRight(
+          sql`UPDATE import_state SET cursor = NULL WHERE import_id = ${key}`,
+          sql`DELETE FROM deferred_records WHERE import_id = ${key}`
+        ))).pipe(Effect.asVoid, Effect.orDie)
 
     // One conditional UPDATE: atomic on both dialects, so two processes never both win.
     const acquireLease: StoreShape["acquireLease"] = (id, owner, now, ttlMillis) =>
       Effect.flatMap(requireKey(id, "import"), (key) => {
         const at = now.getTime()
-        return sql<{ import_id: unknown }>`UPDATE import_state
-          SET lease_owner = ${owner}, lease_until = ${at + ttlMillis}
+        return sql<{ lease_epoch: unknown }>`UPDATE import_state
+          SET lease_owner = ${owner}, lease_until = ${at + ttlMillis}, lease_epoch = lease_epoch + 1
           WHERE import_id = ${key}
             AND (lease_owner IS NULL OR lease_until <= ${at} OR lease_owner = ${owner})
             AND import_id IN (SELECT id FROM imports WHERE deleted_at IS NULL)
-          RETURNING import_id`
-      }).pipe(Effect.map((rows) => rows.length === 1), Effect.orDie)
+          RETURNING lease_epoch`
+      }).pipe(Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (row) => Number(row.lease_epoch))), Effect.orDie)
 
-    const releaseLease: StoreShape["releaseLease"] = (id, owner) =>
+    /** Why `token` no longer holds the import: deleted, or someone took the lease since. */
+    const leaseLost = (id: ImportId, key: number) =>
+      Effect.flatMap(
+        sql<{ deleted_at: unknown }>`SELECT deleted_at FROM imports WHERE id = ${key}`,
+        (rows) => Effect.fail(new LeaseLost({ importId: id, reason: nullableDate(rows[0]?.deleted_at) === null ? "taken" : "deleted" }))
+      )
+
+    /**
+     * Succeeds only while `token` is the import's current lease epoch. As an UPDATE it also
+     * locks the row until the transaction ends, so on Postgres a competing acquireLease waits
+     * for a page in flight instead of overlapping it (SQLite's write lock does the same).
+     */
+    const fence = (id: ImportId, key: number, token: number, extendTo?: number) =>
+      Effect.flatMap(
+        sql<{ import_id: unknown }>`UPDATE import_state
+          SET lease_until = ${extendTo === undefined ? sql`lease_until` : extendTo}
+          WHERE import_id = ${key} AND lease_epoch = ${token}
+            AND import_id IN (SELECT id FROM imports WHERE deleted_at IS NULL)
+          RETURNING import_id`,
+        (rows) => (rows.length === 1 ? Effect.void : leaseLost(id, key))
+      )
+
+    const renewLease: StoreShape["renewLease"] = (id, token, now, ttlMillis) =>
+      Effect.flatMap(requireKey(id, "import"), (key) => fence(id, key, token, now.getTime() + ttlMillis)).pipe(
+        Effect.catchTag("SqlError", Effect.die)
+      )
+
+    const releaseLease: StoreShape["releaseLease"] = (id, token) =>
       Effect.flatMap(requireKey(id, "import"), (key) =>
         sql`UPDATE import_state SET lease_owner = NULL, lease_until = NULL
-          WHERE import_id = ${key} AND lease_owner = ${owner}`).pipe(Effect.asVoid, Effect.orDie)
+          WHERE import_id = ${key} AND lease_epoch = ${token}`).pipe(Effect.asVoid, Effect.orDie)
 
     const getSchedule: StoreShape["getSchedule"] = (id) =>
       Effect.gen(function*() {
@@ -454,11 +505,13 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
         yield* sql`DELETE FROM import_links WHERE import_id = ${importKey} AND ${sql.in("external_id", from)}`
       })
 
-    const commitPage = (write: PageWrite): Effect.Effect<PageResult> =>
+    const commitPage = (write: PageWrite): Effect.Effect<PageResult, LeaseLost> =>
       sql.withTransaction(Effect.gen(function*() {
         const importKey = yield* requireKey(write.importId, "import")
+        const runKey = yield* requireKey(write.runId, "run")
         const now = write.now.getTime()
         const limit = yield* lockAccount(write.accountId)
+        yield* fence(write.importId, importKey, write.lease)
 
         for (const contact of write.contacts) {
           if (contact.previousExternalIds.length > 0) yield* moveLinks(importKey, contact)
@@ -481,7 +534,7 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
 
         const pending = new Map<string, PendingContact>()
         const links = new Map<string, { email: string; hash: string }>()
-        const deferred: Array<ExternalId> = []
+        const deferred: Array<ContactWrite> = []
         let added = 0
         let updated = 0
         for (const contact of write.contacts) {
@@ -490,7 +543,7 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
             if (existing.has(contact.email)) {
               updated++
             } else if (limit !== null && count >= limit) {
-              deferred.push(contact.externalId)
+              deferred.push(contact)
               continue
             } else {
               count++
@@ -583,17 +636,75 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
           } ON CONFLICT (import_id, external_id) DO UPDATE SET contact_id = excluded.contact_id, hash = excluded.hash`
         }
 
-        const runKey = yield* requireKey(write.runId, "run")
         for (const batch of chunks(write.skips, chunkSize)) {
           yield* sql`INSERT INTO run_skips ${sql.insert(batch.map((skip) => skipRow(runKey, importKey, skip, now)))}`
         }
 
-        const cursorCommitted = deferred.length === 0
-        if (cursorCommitted) {
-          yield* sql`UPDATE import_state SET cursor = ${JSON.stringify(write.cursor ?? null)} WHERE import_id = ${importKey}`
+        yield* settleDeferred(importKey, write, deferred, now)
+
+        // The run's counts move with its pages, so a run killed before it finished still adds up.
+        yield* sql`UPDATE sync_runs SET
+            fetched = fetched + ${write.fetched},
+            added = added + ${added},
+            updated = updated + ${updated},
+            unchanged = unchanged + ${write.unchanged.length},
+            skipped = skipped + ${write.skips.length},
+            deleted = deleted + ${deleted},
+            deferred = deferred + ${deferred.length}
+          WHERE id = ${runKey}`
+
+        if (Option.isSome(write.cursor)) {
+          yield* sql`UPDATE import_state SET cursor = ${JSON.stringify(write.cursor.value ?? null)} WHERE import_id = ${importKey}`
         }
-        return { added, updated, deleted, deferred, cursorCommitted }
-      })).pipe(Effect.orDie)
+        return { added, updated, deleted, deferred: deferred.map((c) => c.externalId) }
+      })).pipe(Effect.catchTag("SqlError", Effect.die))
+
+    /**
+     * The page is the newest word on each record it names: a deferred copy of any of them (also
+     * under an id the service re-keyed from) is dropped, then the records deferred now are
+     * stored, replacing older versions in place so that they keep their turn.
+     */
+    const settleDeferred = (importKey: number, write: PageWrite, deferred: ReadonlyArray<ContactWrite>, now: number) =>
+      Effect.gen(function*() {
+        const stillDeferred = new Set(deferred.map((c) => text(c.externalId)))
+        const named = unique([
+          ...write.contacts.flatMap((c) => [c.externalId, ...c.previousExternalIds]),
+          ...write.deletions,
+          ...write.skips.map((s) => s.externalId),
+          ...write.unchanged
+        ].map(text)).filter((id) => !stillDeferred.has(id))
+        for (const ids of chunks(named, chunkSize)) {
+          yield* sql`DELETE FROM deferred_records WHERE import_id = ${importKey} AND ${sql.in("external_id", ids)}`
+        }
+        for (const batch of chunks(deferred, chunkSize)) {
+          yield* sql`INSERT INTO deferred_records ${
+            sql.insert(batch.map((c) => ({
+              import_id: importKey,
+              external_id: text(c.externalId),
+              email: c.email,
+              record: Deferred.encode(c),
+              hash: c.hash,
+              deferred_at: now
+            })))
+          } ON CONFLICT (import_id, external_id) DO UPDATE SET
+              email = excluded.email, record = excluded.record, hash = excluded.hash`
+        }
+      })
+
+    const loadDeferred: StoreShape["loadDeferred"] = (importId, limit) =>
+      Effect.gen(function*() {
+        const key = yield* requireKey(importId, "import")
+        const rows = yield* sql<{ external_id: string; record: string }>`SELECT external_id, record FROM deferred_records
+          WHERE import_id = ${key} ORDER BY id LIMIT ${limit}`
+        return rows.map((row): DeferredRecord => Deferred.decode(row.external_id, row.record))
+      }).pipe(Effect.orDie)
+
+    const countDeferred: StoreShape["countDeferred"] = (importId) =>
+      Effect.flatMap(requireKey(importId, "import"), (key) =>
+        sql<{ n: unknown }>`SELECT count(*) AS n FROM deferred_records WHERE import_id = ${key}`).pipe(
+          Effect.map((rows) => Number(rows[0]!.n)),
+          Effect.orDie
+        )
 
     // ---- run history (R9) -----------------------------------------------------------------
 
@@ -653,13 +764,6 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
           sql.update({
             outcome: finish.outcome,
             finished_at: finish.finishedAt.getTime(),
-            fetched: finish.counts.fetched,
-            added: finish.counts.added,
-            updated: finish.counts.updated,
-            unchanged: finish.counts.unchanged,
-            skipped: finish.counts.skipped,
-            deleted: finish.counts.deleted,
-            deferred: finish.counts.deferred,
             stop_tag: finish.stopTag,
             message: finish.message === null ? null : text(finish.message),
             resynced: finish.resynced ? 1 : 0
@@ -674,6 +778,12 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
           Effect.map((rows) => rows.length),
           Effect.orDie
         )
+
+    const getRun: StoreShape["getRun"] = (runId) =>
+      Effect.flatMap(requireKey(runId, "run"), (key) => sql<RunRow>`SELECT * FROM sync_runs WHERE id = ${key}`).pipe(
+        Effect.flatMap((rows) => rows.length === 0 ? Effect.dieMessage(`there is no run ${runId}`) : Effect.succeed(toRun(rows[0]!))),
+        Effect.orDie
+      )
 
     const listRuns: StoreShape["listRuns"] = (importId, limit) =>
       Effect.flatMap(requireKey(importId, "import"), (key) =>
@@ -838,15 +948,19 @@ export const make: Effect.Effect<StoreShape, never, SqlClient.SqlClient | Creden
       getCursor,
       resetCursor,
       acquireLease,
+      renewLease,
       releaseLease,
       getSchedule,
       setNextRunAt,
       listDueImports,
       loadLinks,
       commitPage,
+      loadDeferred,
+      countDeferred,
       startRun,
       finishRun,
       interruptStaleRuns,
+      getRun,
       listRuns,
       listSkips,
       findSkips,

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { AccountId, ConnectorId, ExternalId, NormalizedEmail } from "@autoimport/core/Domain"
-import { Store } from "@autoimport/core/Store"
+import { type PageWrite, Store } from "@autoimport/core/Store"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Config from "effect/Config"
@@ -116,7 +116,7 @@ describe("opening a store", () => {
         const sql = yield* SqlClient.SqlClient
         assert.strictEqual((yield* (yield* Store).ensureAccount(accountId)).contactLimit, 42)
         const migrations = yield* sql<{ migration_id: number }>`SELECT migration_id FROM effect_sql_migrations`
-        assert.deepStrictEqual(migrations.map((m) => Number(m.migration_id)), [1])
+        assert.deepStrictEqual(migrations.map((m) => Number(m.migration_id)), [1, 2])
       }).pipe(Effect.provide(open))
     }))
 
@@ -143,7 +143,7 @@ describe("opening a store", () => {
           }).pipe(Effect.provide(open))),
         { concurrency: "unbounded" }
       )
-      assert.deepStrictEqual(migrated.map((rows) => rows.map((r) => Number(r.migration_id))), [[1], [1], [1], [1]])
+      assert.deepStrictEqual(migrated.map((rows) => rows.map((r) => Number(r.migration_id))), [[1, 2], [1, 2], [1, 2], [1, 2]])
     }))
 })
 
@@ -174,11 +174,14 @@ describe("SQLite shared by processes", () => {
       const accountId = AccountId.make("shared")
       yield* s.ensureAccount(accountId)
       const imp = yield* s.createImport({ accountId, connectorId: ConnectorId.make("x"), name: "x", config: {}, listIds: [] }, new Date(0))
+      const lease = Option.getOrThrow(yield* s.acquireLease(imp.id, "r", new Date(0), 60_000))
       const runId = yield* s.startRun(imp.id, "r", new Date(0))
-      const page = {
+      const page: PageWrite = {
         accountId,
         importId: imp.id,
         runId,
+        lease,
+        fetched: 10,
         listIds: [],
         contacts: Array.from({ length: 10 }, (_, i) => ({
           externalId: ExternalId.make(`e${i}`),
@@ -192,7 +195,8 @@ describe("SQLite shared by processes", () => {
         })),
         deletions: [],
         skips: [],
-        cursor: 1,
+        unchanged: [],
+        cursor: Option.some(1),
         now: new Date(0)
       }
       return { filename, store: s, accountId, page }
@@ -220,9 +224,11 @@ describe("SQLite shared by processes", () => {
     Effect.gen(function*() {
       const { filename, page, store } = yield* fixture(30_000)
       const other = Context.get(yield* Layer.build(SqlStore.layerSqlite({ filename, credentialsKey: key })), Store)
-      assert.isTrue(yield* store.acquireLease(page.importId, "process-1", new Date(0), 60_000))
-      assert.isFalse(yield* other.acquireLease(page.importId, "process-2", new Date(1), 60_000))
-      yield* store.releaseLease(page.importId, "process-1")
-      assert.isTrue(yield* other.acquireLease(page.importId, "process-2", new Date(2), 60_000))
+      yield* store.releaseLease(page.importId, page.lease)
+      const first = Option.getOrThrow(yield* store.acquireLease(page.importId, "process-1", new Date(0), 60_000))
+      assert.isTrue(Option.isNone(yield* other.acquireLease(page.importId, "process-2", new Date(1), 60_000)))
+      yield* store.releaseLease(page.importId, first)
+      const second = Option.getOrThrow(yield* other.acquireLease(page.importId, "process-2", new Date(2), 60_000))
+      assert.isAbove(second, first, "one fencing token sequence across both processes")
     }))
 })

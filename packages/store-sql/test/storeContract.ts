@@ -49,7 +49,18 @@ const contact = (externalId: string, address: string, patch: Partial<ContactWrit
   ...patch
 })
 
-/** An account with one list, one import targeting it, and a started run. */
+/** The lease a sync of the import would hold (long enough for any test), and a run under it. */
+const begin = (importId: ImportId, owner = "runner-1", at = new Date(2_000)) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const lease = Option.getOrThrow(yield* store.acquireLease(importId, owner, at, 1e12))
+    const runId = yield* store.startRun(importId, owner, at)
+    return { lease, runId }
+  })
+
+type PagePatch = Partial<Omit<PageWrite, "cursor">> & { readonly cursor?: unknown }
+
+/** An account with one list, one import targeting it, and a started run holding its lease. */
 const setup = Effect.gen(function*() {
   const store = yield* Store
   const accountId = freshAccountId()
@@ -65,20 +76,23 @@ const setup = Effect.gen(function*() {
     },
     new Date(1_000)
   )
-  const runId = yield* store.startRun(imp.id, "runner-1", new Date(2_000))
-  const page = (contacts: ReadonlyArray<ContactWrite>, patch: Partial<PageWrite> = {}): PageWrite => ({
+  const { lease, runId } = yield* begin(imp.id)
+  const page = (contacts: ReadonlyArray<ContactWrite>, { cursor, ...patch }: PagePatch = {}): PageWrite => ({
     accountId,
     importId: imp.id,
     runId,
+    lease,
+    fetched: contacts.length,
     listIds: [list.id],
     contacts,
     deletions: [],
     skips: [],
-    cursor: { page: contacts.length },
+    unchanged: [],
     now: new Date(3_000),
-    ...patch
+    ...patch,
+    cursor: Option.some(cursor === undefined ? { page: contacts.length } : cursor)
   })
-  return { store, accountId, list, imp, runId, page }
+  return { store, accountId, list, imp, runId, lease, page }
 })
 
 const defectMessage = <A, E>(exit: Exit.Exit<A, E>): string => {
@@ -252,7 +266,7 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
             assert.strictEqual((yield* Effect.flip(store.deleteImport(imp.id)))._tag, "ImportNotFound")
             assert.deepStrictEqual(yield* store.listImports(accountId), [])
             assert.notInclude(yield* store.listDueImports(new Date(1e13)), imp.id)
-            assert.isFalse(yield* store.acquireLease(imp.id, "runner-1", new Date(0), 1_000))
+            assert.isTrue(Option.isNone(yield* store.acquireLease(imp.id, "runner-2", new Date(1e13), 1_000)))
             assert.strictEqual(yield* store.countContacts(accountId), 1)
             assert.deepStrictEqual((yield* store.listRuns(imp.id, 10)).map((r) => r.id), [runId])
           }))
@@ -271,29 +285,72 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
             assert.isTrue(Option.isNone(yield* store.getCursor(imp.id)))
           }))
 
-        it.effect("leases: free, held, renewed by the owner, taken when expired, released only by the owner", () =>
+        it.effect("leases: free, held, renewed, taken when expired, released only by their holder; every take a new token", () =>
           Effect.gen(function*() {
-            const { imp, store } = yield* setup
+            const { imp, lease: setupLease, store } = yield* setup
+            yield* store.releaseLease(imp.id, setupLease)
             const at = (ms: number) => new Date(ms)
-            assert.isTrue(yield* store.acquireLease(imp.id, "a", at(0), 1_000))
-            assert.isFalse(yield* store.acquireLease(imp.id, "b", at(999), 1_000))
-            assert.isTrue(yield* store.acquireLease(imp.id, "a", at(500), 1_000), "the owner renews")
-            assert.isFalse(yield* store.acquireLease(imp.id, "b", at(1_499), 1_000))
-            yield* store.releaseLease(imp.id, "b")
-            assert.isFalse(yield* store.acquireLease(imp.id, "b", at(1_499), 1_000), "a stranger cannot release it")
-            assert.isTrue(yield* store.acquireLease(imp.id, "b", at(1_500), 1_000), "expired")
-            yield* store.releaseLease(imp.id, "b")
-            assert.isTrue(yield* store.acquireLease(imp.id, "c", at(1_600), 1_000), "released")
+            const a = Option.getOrThrow(yield* store.acquireLease(imp.id, "a", at(0), 1_000))
+            assert.isTrue(Option.isNone(yield* store.acquireLease(imp.id, "b", at(999), 1_000)))
+            yield* store.renewLease(imp.id, a, at(500), 1_000)
+            assert.isTrue(Option.isNone(yield* store.acquireLease(imp.id, "b", at(1_499), 1_000)), "renewed until 1 500")
+            yield* store.releaseLease(imp.id, a - 1)
+            assert.isTrue(Option.isNone(yield* store.acquireLease(imp.id, "b", at(1_499), 1_000)), "an old token releases nothing")
+            const b = Option.getOrThrow(yield* store.acquireLease(imp.id, "b", at(1_500), 1_000))
+            assert.isAbove(b, a, "taken after it expired, with a new token")
+            const lost = yield* Effect.flip(store.renewLease(imp.id, a, at(1_600), 1_000))
+            assert.deepStrictEqual([lost._tag, lost.reason], ["LeaseLost", "taken"])
+            assert.strictEqual(lost.message, `another sync took over import ${imp.id} (this one was paused or cut off longer than its lease); this run stopped and wrote nothing more`)
+            yield* store.releaseLease(imp.id, a)
+            assert.isTrue(Option.isNone(yield* store.acquireLease(imp.id, "c", at(1_600), 1_000)), "the fenced holder cannot release it")
+            yield* store.releaseLease(imp.id, b)
+            const c = Option.getOrThrow(yield* store.acquireLease(imp.id, "c", at(1_600), 1_000))
+            const again = Option.getOrThrow(yield* store.acquireLease(imp.id, "c", at(1_700), 1_000))
+            assert.isAbove(again, c, "the same owner taking it again fences its earlier sync")
+            assert.strictEqual((yield* Effect.flip(store.renewLease(imp.id, c, at(1_700), 1_000))).reason, "taken")
+          }))
+
+        it.effect("lease fencing (R10): a page under a lease taken over writes nothing, not even its run's counts", () =>
+          Effect.gen(function*() {
+            const { accountId, imp, page, runId, store } = yield* setup
+            yield* store.commitPage(page([contact("p1", "ada@example.com")], { cursor: "mine" }))
+            // This holder is paused past its lease; another sync takes the import over.
+            const successor = yield* begin(imp.id, "runner-2", new Date(1e12 + 10_000))
+            const stale = yield* Effect.flip(store.commitPage(page([
+              contact("p1", "ada@example.com", { firstName: "Stale", hash: "h2" }),
+              contact("p2", "bob@example.com")
+            ], { cursor: "stale", skips: [new Skip({ externalId: xid("s1"), reason: "MissingEmail", detail: "-", email: null })] })))
+            assert.deepStrictEqual([stale._tag, stale.reason], ["LeaseLost", "taken"])
+            assert.deepStrictEqual((yield* store.listContacts({ accountId })).map((c) => [c.email, c.firstName]), [["ada@example.com", null]])
+            assert.deepStrictEqual(yield* store.getCursor(imp.id), Option.some("mine"))
+            assert.deepStrictEqual(yield* store.listSkips(runId), [])
+            assert.deepStrictEqual((yield* store.getRun(runId)).counts.fetched, 1, "only the page committed under the lease counts")
+            // The successor writes normally.
+            const result = yield* store.commitPage({ ...page([contact("p2", "bob@example.com")], { cursor: "theirs" }), ...successor })
+            assert.strictEqual(result.added, 1)
+            assert.deepStrictEqual(yield* store.getCursor(imp.id), Option.some("theirs"))
+          }))
+
+        it.effect("deleting an import fences its sync in flight: the next page is refused as deleted", () =>
+          Effect.gen(function*() {
+            const { accountId, imp, page, store } = yield* setup
+            yield* store.commitPage(page([contact("p1", "ada@example.com")]))
+            yield* store.deleteImport(imp.id)
+            const refused = yield* Effect.flip(store.commitPage(page([contact("p2", "bob@example.com")])))
+            assert.deepStrictEqual([refused._tag, refused.reason], ["LeaseLost", "deleted"])
+            assert.strictEqual(refused.message, `import ${imp.id} was deleted during this run; the run stopped and wrote nothing more`)
+            assert.strictEqual(yield* store.countContacts(accountId), 1)
           }))
 
         it.effect("concurrent acquireLease: exactly one owner wins", () =>
           Effect.gen(function*() {
-            const { imp, store } = yield* setup
+            const { imp, lease, store } = yield* setup
+            yield* store.releaseLease(imp.id, lease)
             const wins = yield* Effect.all(
               Array.from({ length: 8 }, (_, i) => store.acquireLease(imp.id, `owner-${i}`, new Date(0), 60_000)),
               { concurrency: "unbounded" }
             )
-            assert.strictEqual(wins.filter(Boolean).length, 1)
+            assert.strictEqual(wins.filter(Option.isSome).length, 1)
           }))
 
         it.effect("schedule and due imports", () =>
@@ -331,7 +388,7 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
               }),
               contact("people/2", "bob@example.com")
             ]))
-            assert.deepStrictEqual(result, { added: 2, updated: 0, deleted: 0, deferred: [], cursorCommitted: true })
+            assert.deepStrictEqual(result, { added: 2, updated: 0, deleted: 0, deferred: [] })
             const [ada, bob] = yield* store.listContacts({ accountId })
             assert.deepStrictEqual(
               [ada!.email, ada!.firstName, ada!.lastName, ada!.phone, ada!.fields, ada!.lists, ada!.createdAt.getTime()],
@@ -386,11 +443,10 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
               { accountId: first.accountId, connectorId: ConnectorId.make("hubspot"), name: "HubSpot", config: {}, listIds: [] },
               new Date(0)
             )
-            const runId = yield* first.store.startRun(secondImport.id, "r", new Date(0))
             const result = yield* first.store.commitPage({
               ...first.page([contact("hs-9", "ada@example.com", { lastName: "Lovelace" })]),
               importId: secondImport.id,
-              runId,
+              ...(yield* begin(secondImport.id, "r")),
               listIds: []
             })
             assert.deepStrictEqual([result.added, result.updated], [0, 1])
@@ -433,32 +489,96 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
             assert.deepStrictEqual(ada!.lists.find((l) => l.listId === leads.id)?.status, "unsubscribed")
           }))
 
-        it.effect("contact limit (R5): new contacts beyond it are deferred in order, updates go on, the cursor stays", () =>
+        it.effect("contact limit (R5): new contacts beyond it are stored as deferred records in order, updates go on, the cursor moves on", () =>
           Effect.gen(function*() {
             const { accountId, imp, page, store } = yield* setup
+            const company = (yield* store.ensureFields(accountId, google, fieldDefinitions)).get("company")!.id
             yield* store.commitPage(page([contact("p1", "ada@example.com")], { cursor: "first" }))
             yield* store.setContactLimit(accountId, 2)
             const result = yield* store.commitPage(page([
               contact("p2", "bob@example.com"),
               contact("p1", "ada@example.com", { firstName: "Ada", hash: "h2" }),
               contact("p3", "cyd@example.com"),
-              contact("p4", "dee@example.com", { firstName: "Dee" })
+              contact("p4", "dee@example.com", { firstName: "Dee", fieldValues: [{ fieldId: company, value: "D Ltd" }] })
             ], { cursor: "second" }))
-            assert.deepStrictEqual(result, { added: 1, updated: 1, deleted: 0, deferred: [xid("p3"), xid("p4")], cursorCommitted: false })
-            assert.deepStrictEqual(yield* store.getCursor(imp.id), Option.some("first"))
+            assert.deepStrictEqual(result, { added: 1, updated: 1, deleted: 0, deferred: [xid("p3"), xid("p4")] })
+            assert.deepStrictEqual(yield* store.getCursor(imp.id), Option.some("second"), "the cursor does not wait for them")
             assert.deepStrictEqual((yield* store.listContacts({ accountId })).map((c) => [c.email, c.firstName]), [
               ["ada@example.com", "Ada"],
               ["bob@example.com", null]
             ])
-            const links = yield* store.loadLinks(imp.id, [xid("p3"), xid("p4")])
-            assert.strictEqual(links.size, 0, "nothing is written for a deferred contact")
+            assert.strictEqual((yield* store.loadLinks(imp.id, [xid("p3"), xid("p4")])).size, 0, "no link for a deferred contact")
+            assert.deepStrictEqual(yield* store.loadDeferred(imp.id, 10), [
+              { externalId: xid("p3"), email: email("cyd@example.com"), firstName: undefined, lastName: undefined, phone: undefined, fieldValues: [], previousExternalIds: [] },
+              { externalId: xid("p4"), email: email("dee@example.com"), firstName: "Dee", lastName: undefined, phone: undefined, fieldValues: [{ fieldId: company, value: "D Ltd" }], previousExternalIds: [] }
+            ])
+            assert.deepStrictEqual((yield* store.loadDeferred(imp.id, 1)).map((r) => r.externalId), [xid("p3")], "oldest first, bounded")
+            assert.strictEqual(yield* store.countDeferred(imp.id), 2)
+            assert.strictEqual(Option.getOrThrow(yield* store.getAccount(accountId)).deferredCount, 2)
 
-            // Room again: the same page goes through exactly where it stopped.
+            // Still no room: a new version replaces the deferred one in place (it keeps its turn).
+            yield* store.commitPage(page([contact("p3", "cyd@example.com", { lastName: "Edited", hash: "h3" })], { cursor: "third" }))
+            assert.deepStrictEqual((yield* store.loadDeferred(imp.id, 10)).map((r) => [r.externalId, r.lastName]), [["p3", "Edited"], ["p4", undefined]])
+
+            // Room again: adding the deferred records (no cursor) removes them; nothing twice.
             yield* store.setContactLimit(accountId, null)
-            const retry = yield* store.commitPage(page([contact("p3", "cyd@example.com"), contact("p4", "dee@example.com", { firstName: "Dee" })], { cursor: "second" }))
-            assert.deepStrictEqual(retry, { added: 2, updated: 0, deleted: 0, deferred: [], cursorCommitted: true })
-            assert.strictEqual(yield* store.countContacts(accountId), 4)
-            assert.deepStrictEqual(yield* store.getCursor(imp.id), Option.some("second"))
+            const waiting = yield* store.loadDeferred(imp.id, 10)
+            const drained = yield* store.commitPage({
+              ...page(waiting.map((r) => ({ ...r, hash: `drained-${r.externalId}` })), { fetched: 0 }),
+              cursor: Option.none()
+            })
+            assert.deepStrictEqual(drained, { added: 2, updated: 0, deleted: 0, deferred: [] })
+            assert.deepStrictEqual(yield* store.getCursor(imp.id), Option.some("third"), "draining keeps the cursor")
+            assert.deepStrictEqual(yield* store.loadDeferred(imp.id, 10), [])
+            const contacts = yield* store.listContacts({ accountId })
+            assert.deepStrictEqual(contacts.map((c) => [c.email, c.firstName, c.lastName, c.fields]), [
+              ["ada@example.com", "Ada", null, {}],
+              ["bob@example.com", null, null, {}],
+              ["cyd@example.com", null, "Edited", {}],
+              ["dee@example.com", "Dee", null, { GOOGLE_CONTACTS_COMPANY: "D Ltd" }]
+            ])
+            assert.strictEqual((yield* store.loadLinks(imp.id, [xid("p3")])).get(xid("p3"))!.hash, "drained-p3")
+          }))
+
+        it.effect("a deferred record goes when the source deletes it, skips it, re-keys it or is back to its linked version", () =>
+          Effect.gen(function*() {
+            const { accountId, imp, page, store } = yield* setup
+            yield* store.commitPage(page([contact("linked", "ada@example.com")]))
+            yield* store.setContactLimit(accountId, 1)
+            yield* store.commitPage(page([
+              contact("d1", "d1@example.com"),
+              contact("d2", "d2@example.com"),
+              contact("d3", "d3@example.com"),
+              contact("d4", "d4@example.com"),
+              // The linked record's email changed to a new address: deferred too.
+              contact("linked", "new-ada@example.com", { hash: "h-new" }),
+              contact("d5", "d5@example.com")
+            ]))
+            assert.strictEqual(yield* store.countDeferred(imp.id), 6)
+            yield* store.commitPage(page([contact("d4-new", "d4@example.com", { previousExternalIds: [xid("d4")] })], {
+              deletions: [xid("d1")],
+              skips: [new Skip({ externalId: xid("d2"), reason: "InvalidEmail", detail: "now invalid", email: "d2@" })],
+              unchanged: [xid("linked")]
+            }))
+            assert.deepStrictEqual((yield* store.loadDeferred(imp.id, 10)).map((r) => r.externalId), [xid("d3"), xid("d5"), xid("d4-new")])
+            const run = yield* store.getRun((yield* store.listRuns(imp.id, 1))[0]!.id)
+            assert.deepStrictEqual([run.counts.unchanged, run.counts.skipped, run.counts.deleted, run.counts.deferred], [1, 1, 0, 7])
+            assert.strictEqual(yield* store.countContacts(accountId), 1)
+          }))
+
+        it.effect("deleting an import or resetting its cursor drops its deferred records", () =>
+          Effect.gen(function*() {
+            const { accountId, imp, page, store } = yield* setup
+            const other = yield* setup
+            yield* store.setContactLimit(accountId, 0)
+            yield* store.setContactLimit(other.accountId, 0)
+            yield* store.commitPage(page([contact("p1", "ada@example.com")]))
+            yield* other.store.commitPage(other.page([contact("p1", "ada@example.com")]))
+            yield* store.resetCursor(imp.id)
+            assert.deepStrictEqual([yield* store.countDeferred(imp.id), yield* store.countDeferred(other.imp.id)], [0, 1])
+            yield* store.deleteImport(other.imp.id)
+            assert.strictEqual(yield* store.countDeferred(other.imp.id), 0)
+            assert.strictEqual(Option.getOrThrow(yield* store.getAccount(other.accountId)).deferredCount, 0)
           }))
 
         it.effect("a limit of 0 defers every new contact", () =>
@@ -579,11 +699,11 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
             yield* a.store.setContactLimit(a.accountId, 25)
             const results = yield* Effect.all(
               imports.map((imp, i) =>
-                Effect.flatMap(a.store.startRun(imp.id, "r", new Date(0)), (runId) =>
+                Effect.flatMap(i === 0 ? Effect.succeed({ runId: a.runId, lease: a.lease }) : begin(imp.id, "r"), (run) =>
                   a.store.commitPage({
                     ...a.page(Array.from({ length: 10 }, (_, j) => contact(`e${j}`, `i${i}-c${j}@example.com`))),
                     importId: imp.id,
-                    runId
+                    ...run
                   }))),
               { concurrency: "unbounded" }
             )
@@ -597,8 +717,7 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
         it.effect("startRun, finishRun, listRuns newest first, interruptStaleRuns", () =>
           Effect.gen(function*() {
             const { imp, runId, store } = yield* setup
-            const counts = new RunCounts({ fetched: 10, added: 3, updated: 2, unchanged: 4, skipped: 1, deleted: 0, deferred: 0 })
-            yield* store.finishRun(runId, { outcome: "batch-cap", counts, stopTag: null, message: "batch cap reached", resynced: true, finishedAt: new Date(2_500) })
+            yield* store.finishRun(runId, { outcome: "batch-cap", stopTag: null, message: "batch cap reached", resynced: true, finishedAt: new Date(2_500) })
             const second = yield* store.startRun(imp.id, "runner-2", new Date(3_000))
             const third = yield* store.startRun(imp.id, "runner-2", new Date(4_000))
             assert.strictEqual(yield* store.interruptStaleRuns(imp.id, new Date(5_000)), 2)
@@ -607,11 +726,33 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
             const first = runs[2]!
             assert.deepStrictEqual(
               [first.counts, first.resynced, first.message, first.owner, first.startedAt.getTime(), first.finishedAt?.getTime()],
-              [counts, true, "batch cap reached", "runner-1", 2_000, 2_500]
+              [RunCounts.zero, true, "batch cap reached", "runner-1", 2_000, 2_500]
             )
+            assert.deepStrictEqual(yield* store.getRun(runId), first)
             assert.strictEqual(runs[0]!.finishedAt?.getTime(), 5_000)
             assert.deepStrictEqual((yield* store.listRuns(imp.id, 1)).map((r) => r.id), [third])
             assert.strictEqual(yield* store.interruptStaleRuns(imp.id, new Date(6_000)), 0)
+          }))
+
+        it.effect("a run's counts are written with each page: a run killed before it finished still adds up, skips included", () =>
+          Effect.gen(function*() {
+            const { accountId, imp, page, runId, store } = yield* setup
+            yield* store.commitPage(page([contact("p1", "ada@example.com"), contact("p2", "bob@example.com")], {
+              fetched: 4,
+              skips: [new Skip({ externalId: xid("s1"), reason: "MissingEmail", detail: "-", email: null })],
+              unchanged: [xid("p0")]
+            }))
+            yield* store.setContactLimit(accountId, 3)
+            yield* store.commitPage(page([contact("p1", "ada@example.com", { hash: "h2" }), contact("p3", "cyd@example.com"), contact("p4", "dee@example.com")], {
+              deletions: [xid("p2")]
+            }))
+            // The process dies here: no finishRun. The next holder marks the run interrupted.
+            assert.strictEqual(yield* store.interruptStaleRuns(imp.id, new Date(9_000)), 1)
+            const run = yield* store.getRun(runId)
+            assert.strictEqual(run.outcome, "interrupted")
+            assert.deepStrictEqual(run.counts, new RunCounts({ fetched: 7, added: 3, updated: 1, unchanged: 1, skipped: 1, deleted: 1, deferred: 1 }))
+            assert.strictEqual(run.counts.added, yield* store.countContacts(accountId))
+            assert.strictEqual((yield* store.listSkips(runId)).length, run.counts.skipped)
           }))
       })
 

@@ -27,10 +27,12 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         const sync = yield* Cli.run(["sync", created.id, "--until-done", "--json"], options)
         assert.strictEqual(sync.code, 0, sync.stderr)
         const batches = JSON.parse(sync.stdout) as Array<RunJson>
-        assert.deepStrictEqual(batches.map((b) => b.outcome), ["batch-cap", "batch-cap", "caught-up"])
+        // The fourth pass, from the new sync token, confirms nothing changed while the listing was paged.
+        assert.deepStrictEqual(batches.map((b) => b.outcome), ["batch-cap", "batch-cap", "caught-up", "caught-up"])
+        assert.deepStrictEqual([batches[3]!.added, batches[3]!.updated], [0, 0])
         assert.strictEqual(batches.reduce((n, b) => n + b.fetched, 0), 300)
         assert.match(sync.stderr, /batch 1: batch-cap, fetched 120 \(120 in all\)/)
-        assert.match(sync.stderr, /batch 3: caught-up/)
+        assert.match(sync.stderr, /batch 4: caught-up/)
 
         const contacts = yield* Cli.json<{ contacts: Array<{ email: string; fields: Record<string, string>; lists: Array<{ name: string; status: string }> }> }>(
           ["contacts", "--limit", "10000"],
@@ -101,6 +103,20 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         const gone = yield* Cli.run(["imports", "show", created.id], s.options)
         assert.strictEqual(gone.code, 2)
         assert.include(gone.stderr, `there is no import with id ${created.id}`)
+
+        // Its history stays readable, marked as deleted.
+        const all = yield* Cli.json<Array<{ id: string; deletedAt: string | null }>>(["imports", "list", "--all"], s.options)
+        assert.deepStrictEqual(all.map((i) => [i.id, i.deletedAt !== null]), [[created.id, true]])
+        const history = yield* Cli.run(["runs", created.id, "--json"], s.options)
+        assert.strictEqual(history.code, 0, history.stderr)
+        assert.isAbove((JSON.parse(history.stdout) as Array<RunJson>).length, 0)
+        assert.include(history.stderr, `import ${created.id} ("Renamed import") was deleted`)
+        const table = yield* Cli.run(["runs", created.id, "--skips"], s.options)
+        assert.strictEqual(table.code, 0, table.stderr)
+        assert.include(table.stdout, "was deleted")
+        assert.include(table.stdout, "Skipped records:")
+        const listed = yield* Cli.run(["imports", "list", "--all"], s.options)
+        assert.match(listed.stdout, /deleted/)
       }), { timeout: 120_000 })
 
     it.scopedLive("the contact limit stops new contacts plainly; raising it continues where it stopped", () =>
@@ -112,7 +128,11 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         const stopped = yield* Cli.run(["sync", created.id, "--until-done"], s.options)
         assert.strictEqual(stopped.code, 3, `stopped, will continue: exit 3\n${stopped.stderr}`)
         assert.include(stopped.stdout, "contact limit of 10 is reached")
-        assert.strictEqual((yield* Cli.json<{ contactCount: number }>(["account"], s.options)).contactCount, 10)
+        const limited = yield* Cli.json<{ contactCount: number; deferredCount: number }>(["account"], s.options)
+        assert.strictEqual(limited.contactCount, 10)
+        assert.isAbove(limited.deferredCount, 0, "the other new contacts wait")
+        const waiting = yield* Cli.json<{ deferred: number }>(["imports", "show", created.id], s.options)
+        assert.strictEqual(waiting.deferred, limited.deferredCount)
 
         yield* Cli.json(["account", "--contact-limit", "none"], s.options)
         const resumed = yield* Cli.json<Array<RunJson>>(["sync", created.id, "--until-done"], s.options)
@@ -152,6 +172,30 @@ export const cliSuite = (dialect: "sqlite" | "postgres") => {
         assert.isNotNull(shown.lastRunAt)
         assert.isAbove(Date.parse(shown.nextRunAt!) - Date.parse(shown.lastRunAt!), 29 * 60_000)
       }), { timeout: 120_000 })
+
+    it.scopedLive("a sync whose import is deleted while it runs stops at its next page, says so, exits 1; its counts match what it wrote", () =>
+      Effect.gen(function*() {
+        // Slow pages (one request per 5 s after a burst of two), as in the SIGTERM test below.
+        const s = yield* sandbox(dialect, { size: 400 }, { pageSize: 20, requestsPerMinute: 12 })
+        const created = yield* createImport(s)
+        const sync = yield* Cli.spawnScoped(["sync", created.id, "--json"], s.options)
+        yield* Effect.gen(function*() {
+          const runs = yield* Cli.json<Array<RunJson>>(["runs", created.id], s.options)
+          if (runs[0]?.outcome !== "running" || runs[0].added === 0) return yield* Effect.fail(new Error("not yet"))
+        }).pipe(
+          Effect.retry({ while: (e) => e.message === "not yet", schedule: Schedule.spaced("200 millis") }),
+          Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`the sync did not get under way:\n${sync.output().stderr}`) })
+        )
+        yield* Cli.json(["imports", "delete", created.id], s.options)
+        const exit = yield* sync.exit("60 seconds")
+        assert.strictEqual(exit.code, 1, exit.stderr)
+        assert.include(exit.stderr, `import ${created.id} was deleted during this run; the run stopped and wrote nothing more`)
+        const run = JSON.parse(exit.stdout) as RunJson
+        assert.deepStrictEqual([run.outcome, run.stopTag], ["interrupted", "LeaseLost"])
+        const contacts = (yield* Cli.json<{ contacts: Array<unknown> }>(["contacts", "--limit", "1000"], s.options)).contacts.length
+        assert.strictEqual(run.added, contacts, "the run's added count is what it wrote")
+        assert.isBelow(contacts, s.fake.expectedEmails().size, "nothing after the deletion")
+      }), { timeout: 180_000 })
 
     it.scopedLive("run serves health, readiness, metrics and the admin API; SIGTERM mid-sync exits 0 and leaves the store consistent", () =>
       Effect.gen(function*() {

@@ -61,7 +61,9 @@ export interface RunJson {
   readonly outcome: string
   readonly fetched: number
   readonly added: number
+  readonly updated: number
   readonly skipped: number
+  readonly stopTag: string | null
   readonly message: string | null
   readonly skips?: ReadonlyArray<{ reason: string; email: string | null; externalId: string }>
 }

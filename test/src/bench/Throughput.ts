@@ -173,7 +173,7 @@ export const trial = (url: string, account: FakeAccount, trialIndex: number) =>
     const store = yield* Store
     // The store's share of the end-to-end time: its two calls per page, timed as they run.
     let storeMillis = 0
-    const timedStore = <A>(effect: Effect.Effect<A>) =>
+    const timedStore = <A, E>(effect: Effect.Effect<A, E>) =>
       Effect.map(timed(effect), ([millis, a]) => {
         storeMillis += millis
         return a

@@ -4,6 +4,7 @@
 import type { ImportId, SyncRun } from "@autoimport/core/Domain"
 import type { StoreShape } from "@autoimport/core/Store"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 
 /** Problems with a run history: overlapping runs of the import, runs left `running`, runs without an owner. */
 export const overlaps = (runs: ReadonlyArray<SyncRun>): Array<string> => {
@@ -35,6 +36,6 @@ export const expireLease = (store: StoreShape, importId: ImportId) =>
   Effect.gen(function*() {
     const owner = "reliability-test:lease-expiry"
     const taken = yield* store.acquireLease(importId, owner, new Date(Date.now() + leaseTtlMillis + 1_000), 1)
-    if (!taken) return yield* Effect.dieMessage(`the lease of ${importId} did not expire after ${leaseTtlMillis} ms`)
-    yield* store.releaseLease(importId, owner)
+    if (Option.isNone(taken)) return yield* Effect.dieMessage(`the lease of ${importId} did not expire after ${leaseTtlMillis} ms`)
+    yield* store.releaseLease(importId, taken.value)
   })
