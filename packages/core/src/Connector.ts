@@ -6,12 +6,13 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import { ArrayFormatter, type ParseError } from "effect/ParseResult"
+import type { ParseError } from "effect/ParseResult"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import { ConnectorId, type FieldDefinition, type SourceRecord } from "./Domain.js"
 import { type ConnectorError, ConnectorNotLoaded, InvalidConfig } from "./Errors.js"
+import * as ParseIssues from "./ParseIssues.js"
 import type { RateLimiter } from "./RateLimiter.js"
 import { coreVersion } from "./Version.js"
 
@@ -43,6 +44,7 @@ export interface Connector<Settings = any, Config = any, Cursor = any> {
   readonly id: ConnectorId
   /** Shown to users, and the prefix of its fields and tags (R3). */
   readonly name: string
+  /** The package's version: the runner sets it from the package.json it loaded the connector from. */
   readonly version: string
   /** The core version the connector was built with (checked by the runner). */
   readonly coreVersion: string
@@ -66,9 +68,11 @@ export const ConnectorTypeId: unique symbol = Symbol.for("@autoimport/core/Conne
 export type ConnectorTypeId = typeof ConnectorTypeId
 
 export interface ConnectorDefinition<Settings, Config, Cursor>
-  extends Omit<Connector<Settings, Config, Cursor>, ConnectorTypeId | "coreVersion" | "id">
+  extends Omit<Connector<Settings, Config, Cursor>, ConnectorTypeId | "coreVersion" | "id" | "version">
 {
   readonly id: string
+  /** Leave it out: the runner reads the version from the package (a copy here goes stale). */
+  readonly version?: string
 }
 
 export const defineConnector = <Settings, Config, Cursor>(
@@ -80,7 +84,7 @@ export const defineConnector = <Settings, Config, Cursor>(
     if (keys.has(field.key)) throw new Error(`connector ${id}: field key "${field.key}" is defined twice`)
     keys.add(field.key)
   }
-  return { ...definition, id, coreVersion, [ConnectorTypeId]: ConnectorTypeId }
+  return { ...definition, id, version: definition.version ?? "unknown", coreVersion, [ConnectorTypeId]: ConnectorTypeId }
 }
 
 /**
@@ -128,6 +132,6 @@ export const decodeConfig = <C>(connector: Connector<any, C, any>, where: string
 
 /** One line per problem, each with its path: reads well in a CLI and in an import's status. */
 export const formatParseError = (error: ParseError): string =>
-  ArrayFormatter.formatErrorSync(error)
+  ParseIssues.describe(error)
     .map((issue) => `${issue.path.length ? issue.path.join(".") + ": " : ""}${issue.message}`)
     .join("; ")
