@@ -5,6 +5,7 @@
  * is wrong with it.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as ParseIssues from "@autoimport/core/ParseIssues"
 import * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -300,9 +301,9 @@ const parseDatabase = (
 export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host)
 
-/** One line per problem, starting with its key path (`connectors[0].settings.baseUrl: ...`). */
+/** One line per problem, each said once, starting with its key path (`connectors[0].settings.baseUrl: ...`). */
 export const describeParseError = (error: ParseResult.ParseError): Array<string> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
+  ParseIssues.describe(error).map((issue) =>
     issue.path.length === 0 ? issue.message : `${formatPath(issue.path)}: ${issue.message}`
   )
 
