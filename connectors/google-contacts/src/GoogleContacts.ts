@@ -185,7 +185,6 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
 export const GoogleContacts = defineConnector({
   id: "google-contacts",
   name: service,
-  version: "0.1.0",
   settings: Settings,
   config: Config,
   cursor: Cursor,

@@ -168,7 +168,6 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
 export const HubSpot = defineConnector({
   id: "hubspot",
   name: service,
-  version: "0.1.0",
   settings: Settings,
   config: Config,
   cursor: Cursor,

@@ -86,7 +86,6 @@ const ascending = (position: Position, fresh: ReadonlyArray<Customer>): Effect.E
 export const connector = defineConnector({
   id: "shopify",
   name: "Shopify",
-  version: "0.1.0",
   settings: Settings,
   config: Config,
   cursor: Cursor,
