@@ -112,7 +112,7 @@ describe("PluginLoader", () => {
       assert.strictEqual(error._tag, "NotAConnector")
       assert.include(error.message, "test.json: connectors[0]: \"./missing-members.mjs\" has no connector as its default export")
       assert.include(error.message, "the default export is missing `accountKey` (a function), `pull` (a function)")
-      assert.include(error.message, "`fields` is a string, not an array")
+      assert.include(error.message, "`fields` is a string, not an array; `version` is a number, not a string")
       assert.notInclude(error.message, "\n")
 
       const other = yield* Effect.flip(load([spec("./not-a-connector.mjs")]))

@@ -61,6 +61,8 @@ export const problems = (value: unknown): ReadonlyArray<string> => {
     if (record[key] === undefined) missing.push(`\`${key}\` (${kind})`)
     else if (!is(kind, record[key])) mistyped.push(`\`${key}\` is ${describeValue(record[key])}, not ${kind}`)
   }
+  // Optional (the package's version wins), but a number here would be shown as it is.
+  if (record.version !== undefined && typeof record.version !== "string") mistyped.push(`\`version\` is ${describeValue(record.version)}, not a string`)
   const out: Array<string> = []
   if (missing.length > 0) out.push(`the default export is missing ${missing.join(", ")}`)
   out.push(...mistyped)
