@@ -104,6 +104,10 @@ describe("PluginLoader", () => {
       const error = yield* Effect.flip(load([spec("./no-default-export.mjs")]))
       assert.strictEqual(error._tag, "NotAConnector")
       assert.include(error.message, "there is no default export (exports: connector)")
+      const file = path.join(scratch, "default-string.mjs")
+      writeFileSync(file, "export default \"acme-crm\"\n")
+      const string = yield* Effect.flip(load([spec(file)]))
+      assert.include(string.message, "has no connector as its default export: it is a string, not a connector object")
     }))
 
   it.effect("NotAConnector names every missing and every mistyped member, on one line (issue 15)", () =>
@@ -111,7 +115,7 @@ describe("PluginLoader", () => {
       const error = yield* Effect.flip(load([spec("./missing-members.mjs")]))
       assert.strictEqual(error._tag, "NotAConnector")
       assert.include(error.message, "test.json: connectors[0]: \"./missing-members.mjs\" has no connector as its default export")
-      assert.include(error.message, "the default export is missing `accountKey` (a function), `pull` (a function)")
+      assert.include(error.message, "has no connector as its default export: it is missing `accountKey` (a function), `pull` (a function)")
       assert.include(error.message, "`fields` is a string, not an array; `version` is a number, not a string")
       assert.notInclude(error.message, "\n")
 

@@ -53,7 +53,7 @@ const Fields = Schema.Array(Schema.Struct(FieldDefinition.fields))
  * definitions it can create fields from, the mark `defineConnector` sets.
  */
 export const problems = (value: unknown): ReadonlyArray<string> => {
-  if (typeof value !== "object" || value === null) return [`the default export is ${describeValue(value)}, not a connector object`]
+  if (typeof value !== "object" || value === null) return [`it is ${describeValue(value)}, not a connector object`]
   const record = value as Record<PropertyKey, unknown>
   const missing: Array<string> = []
   const mistyped: Array<string> = []
@@ -64,7 +64,7 @@ export const problems = (value: unknown): ReadonlyArray<string> => {
   // Optional (the package's version wins), but a number here would be shown as it is.
   if (record.version !== undefined && typeof record.version !== "string") mistyped.push(`\`version\` is ${describeValue(record.version)}, not a string`)
   const out: Array<string> = []
-  if (missing.length > 0) out.push(`the default export is missing ${missing.join(", ")}`)
+  if (missing.length > 0) out.push(`it is missing ${missing.join(", ")}`)
   out.push(...mistyped)
   if (typeof record.id === "string" && !Schema.is(ConnectorId)(record.id)) {
     out.push(`\`id\` "${record.id}" is not kebab-case (lower-case letters and digits separated by single dashes, starting with a letter)`)
