@@ -5,6 +5,7 @@
  * is wrong with it.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as ParseIssues from "@autoimport/core/ParseIssues"
 import * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -367,18 +368,11 @@ const parseDatabase = (
 export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host)
 
-/** One line per problem, starting with its key path (`connectors[0].settings.baseUrl: ...`). */
-export const describeParseError = (error: ParseResult.ParseError): Array<string> => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  // An optional key's schema is a union with undefined, so with `errors: "all"` a bad value
-  // also reports "Expected undefined": noise next to the real problem on the same key.
-  const noise = (issue: ParseResult.ArrayFormatterIssue) =>
-    issue.message.startsWith("Expected undefined, actual") &&
-    issues.some((other) => other !== issue && formatPath(other.path) === formatPath(issue.path))
-  return issues.filter((issue) => !noise(issue)).map((issue) =>
+/** One line per problem, each said once, starting with its key path (`connectors[0].settings.baseUrl: ...`). */
+export const describeParseError = (error: ParseResult.ParseError): Array<string> =>
+  ParseIssues.describe(error).map((issue) =>
     issue.path.length === 0 ? issue.message : `${formatPath(issue.path)}: ${issue.message}`
   )
-}
 
 export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>(

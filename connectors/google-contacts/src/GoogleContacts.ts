@@ -214,7 +214,6 @@ export const authorization: ReadonlyArray<Authorization.Method<Settings>> = [{
 export const GoogleContacts = defineConnector({
   id: "google-contacts",
   name: service,
-  version: "0.1.0",
   settings: Settings,
   config: Config,
   cursor: Cursor,

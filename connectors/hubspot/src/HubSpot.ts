@@ -207,7 +207,6 @@ export const authorization: ReadonlyArray<Authorization.Method<Settings>> = [
 export const HubSpot = defineConnector({
   id: "hubspot",
   name: service,
-  version: "0.1.0",
   settings: Settings,
   config: Config,
   cursor: Cursor,

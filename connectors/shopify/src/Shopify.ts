@@ -138,7 +138,6 @@ export const authorization: ReadonlyArray<Authorization.Method<Settings>> = [
 export const connector = defineConnector({
   id: "shopify",
   name: "Shopify",
-  version: "0.1.0",
   settings: Settings,
   config: Config,
   cursor: Cursor,

@@ -14,6 +14,7 @@ import type * as Stream from "effect/Stream"
 import * as Authorization from "./Authorization.js"
 import { ConnectorId, type FieldDefinition, type SourceRecord } from "./Domain.js"
 import { type ConnectorError, ConnectorNotLoaded, InvalidConfig } from "./Errors.js"
+import * as ParseIssues from "./ParseIssues.js"
 import type { RateLimiter } from "./RateLimiter.js"
 import * as UnknownKeys from "./internal/unknownKeys.js"
 import { coreVersion } from "./Version.js"
@@ -46,6 +47,7 @@ export interface Connector<Settings = any, Config = any, Cursor = any> {
   readonly id: ConnectorId
   /** Shown to users, and the prefix of its fields and tags (R3). */
   readonly name: string
+  /** The package's version: the runner sets it from the package.json it loaded the connector from. */
   readonly version: string
   /** The core version the connector was built with (checked by the runner). */
   readonly coreVersion: string
@@ -75,9 +77,11 @@ export const ConnectorTypeId: unique symbol = Symbol.for("@autoimport/core/Conne
 export type ConnectorTypeId = typeof ConnectorTypeId
 
 export interface ConnectorDefinition<Settings, Config, Cursor>
-  extends Omit<Connector<Settings, Config, Cursor>, ConnectorTypeId | "coreVersion" | "id">
+  extends Omit<Connector<Settings, Config, Cursor>, ConnectorTypeId | "coreVersion" | "id" | "version">
 {
   readonly id: string
+  /** Leave it out: the runner reads the version from the package (a copy here goes stale). */
+  readonly version?: string
 }
 
 export const defineConnector = <Settings, Config, Cursor>(
@@ -90,7 +94,7 @@ export const defineConnector = <Settings, Config, Cursor>(
     keys.add(field.key)
   }
   if (definition.authorization !== undefined) Authorization.validate(id, definition.authorization)
-  return { ...definition, id, coreVersion, [ConnectorTypeId]: ConnectorTypeId }
+  return { ...definition, id, version: definition.version ?? "unknown", coreVersion, [ConnectorTypeId]: ConnectorTypeId }
 }
 
 /**
@@ -182,6 +186,6 @@ export const decodeInput = <A>(schema: Schema.Schema<A, any>, where: string, inp
 
 /** One line per problem, each with its path: reads well in a CLI and in an import's status. */
 export const formatParseError = (error: ParseError): string =>
-  ArrayFormatter.formatErrorSync(error)
+  ParseIssues.describe(error)
     .map((issue) => `${issue.path.length ? issue.path.join(".") + ": " : ""}${issue.message}`)
     .join("; ")

@@ -140,7 +140,6 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
 export const connector = defineConnector({
   id: "example-service",
   name: service,
-  version: "0.1.0",
   settings: Settings,
   config: Config,
   cursor: Cursor,
