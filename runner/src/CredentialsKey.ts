@@ -1,5 +1,5 @@
 /**
- * The key that encrypts import credentials at rest (DESIGN §9): `AUTOIMPORT_CREDENTIALS_KEY` or
+ * The key that encrypts import credentials at rest (docs/design.md §9): `AUTOIMPORT_CREDENTIALS_KEY` or
  * the config's `credentialsKey`; otherwise the embedded default keeps one in
  * `<dataDir>/credentials.key`, created with mode 0600 on first start.
  */

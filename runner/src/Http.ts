@@ -1,5 +1,5 @@
 /**
- * The runner's HTTP side (DESIGN §6): `/healthz` (the process is up), `/readyz` (the database
+ * The runner's HTTP side (docs/design.md §6): `/healthz` (the process is up), `/readyz` (the database
  * answers), Prometheus `/metrics`, the admin JSON API under `/api` (the CLI's views, and
  * creating an import) and the setup page of R7 at `/`. It listens on 127.0.0.1 by default; when
  * a token is configured (it must be when the host is reachable from elsewhere) `/api` requires

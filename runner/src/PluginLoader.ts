@@ -1,5 +1,5 @@
 /**
- * Loads the configured connector packages (DESIGN §6): resolves each package name from the
+ * Loads the configured connector packages (docs/design.md §6): resolves each package name from the
  * working directory (where an operator installs third-party connectors), falling back to the
  * runner's own dependencies for the built-in ones, or takes a path; imports it; checks that it
  * exports a connector made for this core, by what it was built with and by the range its

@@ -1,5 +1,5 @@
 /**
- * The embedded scheduler (DESIGN §6): polls the store for due imports and syncs them.
+ * The embedded scheduler (docs/design.md §6): polls the store for due imports and syncs them.
  *
  * - An import is due when it never ran (just created) or its stored next-run time has come, so
  *   next-run times survive restarts and imports created by another process are picked up at

@@ -22,7 +22,7 @@ import * as Requests from "./internal/requests.js"
 import * as PluginLoader from "./PluginLoader.js"
 import * as Scheduler from "./Scheduler.js"
 
-/** The CLI and the runner work on one account (DESIGN decision: single-tenant runner). */
+/** The CLI and the runner work on one account (docs/design.md §6, "one account per runner"). */
 export const defaultAccountId = "default" as Domain.AccountId
 
 export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>()("DatabaseUnavailable", {

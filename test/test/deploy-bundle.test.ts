@@ -110,7 +110,7 @@ describe("the deploy bundle run as the image runs it", () => {
       const fake = makeGoogleFake({ seed: 23, size: 40 })
       const { url } = yield* serveFake(fake.handlers)
       // The connector's endpoints are operator settings that only a configuration file holds
-      // (DESIGN §9): the one thing given by file, named by AUTOIMPORT_CONFIG, is the fake's URL.
+      // (docs/design.md §9): the one thing given by file, named by AUTOIMPORT_CONFIG, is the fake's URL.
       const configFile = path.join(etc, "autoimport.config.json")
       fs.writeFileSync(configFile, JSON.stringify({ connectors: [{ package: "@autoimport/connector-google-contacts", settings: fake.settings(url) }] }))
       const port = yield* Effect.promise(Bundle.freePort)

@@ -1,7 +1,7 @@
 /**
  * The Google Contacts connector: a user's own contacts through the People API
  * (`people.connections.list`), a full sync first and sync tokens afterwards
- * (api-notes/google-contacts.md; behaviour in README.md).
+ * (README.md, with the API facts in its last section).
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Http, OAuth2, Paging } from "@autoimport/connector-kit"
@@ -37,7 +37,7 @@ export const OAuthClient = Schema.Struct({
 /** Operator settings (the runner's configuration); tests point the URLs at the fake. */
 export const Settings = Schema.Struct({
   baseUrl: Schema.optionalWith(HttpUrl, { default: () => "https://people.googleapis.com" }),
-  /** Google's consent page (api-notes §2). */
+  /** Google's consent page (README.md §2). */
   authorizeUrl: Schema.optionalWith(HttpUrl, { default: () => "https://accounts.google.com/o/oauth2/v2/auth" }),
   tokenUrl: Schema.optionalWith(HttpUrl, { default: () => "https://oauth2.googleapis.com/token" }),
   /** Without it, imports are set up with a grant obtained elsewhere (the config's clientId, clientSecret, refreshToken). */
@@ -196,7 +196,7 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
   }))
 
 /**
- * "Connect Google Contacts" (api-notes §2): `access_type=offline` so Google issues a refresh
+ * "Connect Google Contacts" (README.md §2): `access_type=offline` so Google issues a refresh
  * token, and `prompt=consent` so it issues one again when the user connected this client before
  * (without it a second grant has no refresh token). Read-only scope: the connector never writes.
  */

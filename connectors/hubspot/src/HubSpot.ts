@@ -1,6 +1,6 @@
 /**
  * The HubSpot connector: a portal's contacts through the CRM v3 search endpoint, ordered by
- * `lastmodifieddate` (api-notes/hubspot.md; behaviour in README.md).
+ * `lastmodifieddate` (README.md, with the API facts in its last section).
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -36,7 +36,7 @@ export const OAuthClient = Schema.Struct({
 /** Operator settings (the runner's configuration); tests point the URLs at the fake. */
 export const Settings = Schema.Struct({
   baseUrl: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "https://api.hubapi.com" }),
-  /** HubSpot's consent page (api-notes §2). */
+  /** HubSpot's consent page (README.md §2). */
   authorizeUrl: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "https://app.hubspot.com/oauth/authorize" }),
   /** Without it, imports use a private app token or a grant obtained elsewhere. */
   oauthClient: Schema.optional(OAuthClient),
@@ -179,7 +179,7 @@ const pull = (request: PullRequest<Settings, Config, Cursor>) =>
   }))
 
 /**
- * How an import gets its credentials (api-notes §2): a public app's grant (`oauth` is the scope
+ * How an import gets its credentials (README.md §2): a public app's grant (`oauth` is the scope
  * every OAuth app needs, `crm.objects.contacts.read` the one search needs), or a private app's
  * static token typed in. The grant is exchanged at the v1 token endpoint (the `tokenUrl`
  * default); the v3 successor's camelCase answer is only rewritten for refreshes (`wire.ts`).

@@ -1,5 +1,5 @@
 /**
- * The fake answers as HubSpot does (api-notes/hubspot.md §7), over HTTP on a loopback port.
+ * The fake answers as HubSpot does (README.md §7), over HTTP on a loopback port.
  */
 import { serveFake } from "@autoimport/connector-kit/testing"
 import { assert, describe, it } from "@effect/vitest"

@@ -1,6 +1,6 @@
 /**
  * The shapes at the connector's boundary: operator settings, an import's config, the cursor,
- * and the Admin GraphQL answers (api-notes/shopify.md §1, §5, §6). Every response is decoded
+ * and the Admin GraphQL answers (README.md §1, §5, §6). Every response is decoded
  * here; unknown fields are ignored, so additions on Shopify's side never break a sync.
  */
 import * as Schema from "effect/Schema"
@@ -9,7 +9,7 @@ import * as Schema from "effect/Schema"
 // Settings (operator level) and config (one import)
 // ---------------------------------------------------------------------------------------------
 
-/** The API version we build against. Bump deliberately, after checking the notes' query still holds. */
+/** The API version we build against. Bump deliberately, after checking the query of README.md §1 still holds. */
 export const API_VERSION = "2026-07"
 
 /**
@@ -39,7 +39,7 @@ export const CostBucket = Schema.Struct({
 })
 export type CostBucket = typeof CostBucket.Type
 
-/** The app the operator registered with Shopify once, for "Connect Shopify" (api-notes §2). */
+/** The app the operator registered with Shopify once, for "Connect Shopify" (README.md §2). */
 export const OAuthClient = Schema.Struct({
   clientId: Schema.NonEmptyTrimmedString,
   clientSecret: Schema.Redacted(Schema.NonEmptyString)
@@ -66,12 +66,12 @@ export class Settings extends Schema.Class<Settings>("@autoimport/connector-shop
   pageSize: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 250)), { default: () => 100 }),
   /**
    * The cost bucket to assume before the first answer. The default is the smallest one on
-   * record (1000 points restoring 50/s, api-notes §6), so a first sync never overdraws.
+   * record (1000 points restoring 50/s, README.md §6), so a first sync never overdraws.
    */
   costBucket: Schema.optionalWith(CostBucket, { default: () => ({ maximumAvailable: 1000, restoreRate: 50 }) })
 }) {}
 
-/** Marketing states of `defaultEmailAddress` (api-notes §5); criteria name them. */
+/** Marketing states of `defaultEmailAddress` (README.md §5); criteria name them. */
 export const MarketingState = Schema.Literal("SUBSCRIBED", "NOT_SUBSCRIBED", "PENDING", "UNSUBSCRIBED", "INVALID", "REDACTED")
 export type MarketingState = typeof MarketingState.Type
 
@@ -84,7 +84,7 @@ export const Criteria = Schema.Struct({
 export type Criteria = typeof Criteria.Type
 
 /**
- * An expiring offline access token's grant (api-notes §2): the app's client credentials and the
+ * An expiring offline access token's grant (README.md §2): the app's client credentials and the
  * refresh token, which Shopify rotates on every refresh. Public apps must use these by 2027.
  */
 export const ExpiringGrant = Schema.Struct({
@@ -114,7 +114,7 @@ export type CustomerNumber = typeof CustomerNumber.Type
 
 /**
  * The position after a customer in `UPDATED_AT` order: its `updatedAt` and, for customers
- * updated in the same second, its id. Shopify's own page cursors are never stored (the notes:
+ * updated in the same second, its id. Shopify's own page cursors are never stored (README.md §3:
  * opaque, not for persisting across runs).
  */
 export class Cursor extends Schema.Class<Cursor>("@autoimport/connector-shopify/Cursor")({

@@ -1,6 +1,6 @@
 /**
  * The Shopify connector: a store's customers through the Admin GraphQL `customers` query,
- * incrementally by `updatedAt` (api-notes/shopify.md).
+ * incrementally by `updatedAt` (README.md, "API facts this connector relies on").
  */
 import { Paging } from "@autoimport/connector-kit"
 import type * as Authorization from "@autoimport/core/Authorization"
@@ -96,7 +96,7 @@ const ascending = (position: Position, fresh: ReadonlyArray<Customer>): Effect.E
 }
 
 /**
- * How an import gets its credentials (api-notes §2). OAuth happens per shop, so the user names
+ * How an import gets its credentials (README.md §2). OAuth happens per shop, so the user names
  * the shop first: it becomes the consent page's host, which is why it must be a plain handle.
  * `expiring=1` asks for an expiring offline token with a refresh token (required of public apps
  * by 2027). Custom and merchant-created apps instead have a non-expiring token the user types.

@@ -10,7 +10,7 @@ import * as DateTime from "effect/DateTime"
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"))
 const decode = <A, I>(schema: Schema.Schema<A, I>) => Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" })
 
-/** The record of api-notes/shopify.md §5, as documented. */
+/** The record of connectors/shopify/README.md §5, as documented. */
 const documented = {
   id: "gid://shopify/Customer/7012345678901",
   legacyResourceId: "7012345678901",

@@ -1,5 +1,5 @@
 /**
- * The contract between a connector package and the runner (DESIGN §3,
+ * The contract between a connector package and the runner (docs/design.md §3,
  * docs/writing-a-connector.md). A package's default export is the value `defineConnector`
  * returns.
  */

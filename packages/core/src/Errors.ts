@@ -1,5 +1,5 @@
 /**
- * The typed errors of a sync (DESIGN §4). Every class carries a `message` a user can act on.
+ * The typed errors of a sync (docs/design.md §4). Every class carries a `message` a user can act on.
  *
  * - per record, skip and go on: {@link MissingEmail}, {@link InvalidEmail};
  * - stop the run, keep the cursor, retry later: {@link ContactLimitReached}, {@link RateLimited},

@@ -1,5 +1,5 @@
 /**
- * One sync of one import (DESIGN §4): lease → pull pages from the committed cursor within the
+ * One sync of one import (docs/design.md §4): lease → pull pages from the committed cursor within the
  * batch cap → per page normalize, validate, map fields and commit in one transaction → record
  * the run. Rules R1–R6, R9 and R10 meet here.
  */

@@ -1,5 +1,5 @@
 /**
- * Import configs hold credentials, so the store keeps them encrypted at rest (DESIGN §9):
+ * Import configs hold credentials, so the store keeps them encrypted at rest (docs/design.md §9):
  * AES-256-GCM under a 32-byte key from the runner's configuration. The whole encoded config
  * JSON is encrypted; the import's id is the additional authenticated data, so a ciphertext
  * copied onto another import row does not decrypt either.

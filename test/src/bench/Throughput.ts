@@ -1,6 +1,6 @@
 /**
  * End-to-end contacts per second of a sync against its two ceilings, measured in the same run
- * on the same fake account and the same database (DESIGN §8):
+ * on the same fake account and the same database (docs/design.md §8):
  * - fetch: plain `undici.request` of the same pages (same URL, parameters and page tokens, a
  *   valid access token), parsing each page's JSON to find the next page token;
  * - upsert: the rows such a sync writes (contacts, field values, list memberships, links),

@@ -1,5 +1,5 @@
 /**
- * A faithful fake of the People API and Google's token endpoint (api-notes §7), as MSW handlers
+ * A faithful fake of the People API and Google's token endpoint (README.md §7), as MSW handlers
  * over a {@link Dataset}. Serve it on a real port with `serveFake` from
  * `@autoimport/connector-kit/testing`.
  */
@@ -206,7 +206,7 @@ export const makeGoogleFake = (options: GoogleFakeOptions = {}): GoogleFake => {
       return HttpResponse.json({
         access_token: issueAccessToken(),
         expires_in: ttl,
-        // Google sends a refresh token only for access_type=offline (api-notes §2).
+        // Google sends a refresh token only for access_type=offline (README.md §2).
         ...(result.grant.asked["access_type"] === "offline" ? { refresh_token: grant } : {}),
         scope: result.grant.scopes.join(" "),
         token_type: "Bearer"

@@ -1,5 +1,5 @@
 /**
- * A fake person as People API JSON (api-notes §5): items from one or two sources, arrays in a
+ * A fake person as People API JSON (README.md §5): items from one or two sources, arrays in a
  * per-person shuffled order, exactly one `metadata.primary` per non-empty field, only the
  * fields the request's `personFields` asks for.
  */

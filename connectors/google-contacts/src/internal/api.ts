@@ -1,5 +1,5 @@
 /**
- * People API v1 response shapes (api-notes/google-contacts.md §1, §5, §6), as far as the
+ * People API v1 response shapes (README.md §1, §5, §6), as far as the
  * importer reads them. Lenient on purpose: every field Google may leave out is optional, and
  * unknown fields are ignored (decoding uses `onExcessProperty: "ignore"`).
  */

@@ -1,5 +1,5 @@
 /**
- * A People API Person → the record the engine stores (api-notes §5 mapping notes).
+ * A People API Person → the record the engine stores (README.md §5 mapping notes).
  */
 import { ExternalId, FieldDefinition, SourceContact, SourceDeletion, type SourceRecord } from "@autoimport/core/Domain"
 import * as Option from "effect/Option"

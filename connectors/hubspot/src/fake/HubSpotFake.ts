@@ -1,6 +1,6 @@
 /**
  * A fake HubSpot portal as MSW handlers: contacts search and list, and the OAuth token endpoint
- * (api-notes/hubspot.md §7), over a seeded {@link Dataset}, with the kit's `Faults`.
+ * (README.md §7), over a seeded {@link Dataset}, with the kit's `Faults`.
  */
 import { Faults, makeConsent, Prng } from "@autoimport/connector-kit/testing"
 import { http, HttpResponse } from "msw"
@@ -58,7 +58,7 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
   let refreshToken = options.refreshToken ?? "fake-refresh-token"
   const indexDelay = options.indexDelayMillis ?? 0
   let errors = 0
-  /** HubSpot's error envelope (as in fixtures/hubspot/error-search-invalid-object.json, plus `category`). */
+  /** HubSpot's error envelope (as in test/fixtures/error-search-invalid-object.json, plus `category`). */
   const errorBody = (status: number, message: string, category?: string) =>
     status === 429
       ? { status: "error", message: "You have reached your secondly limit.", correlationId: correlationId(++errors), category: "RATE_LIMITS" }
@@ -255,7 +255,7 @@ export const makeHubSpotFake = (options: HubSpotFakeOptions) => {
         ...(cursor === undefined ? {} : { paging: { next: { after: cursor, link: `?after=${cursor}` } } })
       }, { headers: rateLimitHeaders() })
     }),
-    // Any other object type: the body recorded in fixtures/hubspot/error-search-invalid-object.json.
+    // Any other object type: the body recorded in test/fixtures/error-search-invalid-object.json.
     http.post("/crm/v3/objects/:objectType/search", ({ params }) =>
       HttpResponse.json(errorBody(400, `Unable to infer object type from: ${String(params["objectType"])}`), { status: 400 }))
   ]

@@ -1,5 +1,5 @@
 /**
- * The fake's search engine: HubSpot's search request as HubSpot accepts it (api-notes §1, §7),
+ * The fake's search engine: HubSpot's search request as HubSpot accepts it (README.md §1, §7),
  * evaluated over a {@link Dataset}. Lenient where HubSpot is (sorts as strings or objects, limit
  * and filter values as numbers or strings, ISO or epoch-ms dates), strict where it is (limit ≤
  * 200, the filter counts, paging past the result cap → 400).

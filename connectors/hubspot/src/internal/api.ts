@@ -1,5 +1,5 @@
 /**
- * HubSpot CRM v3 wire shapes (api-notes/hubspot.md §1, §5, §6), decoded at the boundary. Unknown
+ * HubSpot CRM v3 wire shapes (README.md §1, §5, §6), decoded at the boundary. Unknown
  * fields are ignored by the kit's decoder, so HubSpot adding fields never breaks a sync.
  */
 import * as Schema from "effect/Schema"
@@ -32,7 +32,7 @@ export type SearchResponse = typeof SearchResponse.Type
 
 /**
  * HubSpot's error envelope. The spec makes `category` and `correlationId` required, but recorded
- * bodies (fixtures/hubspot/error-search-invalid-object.json) lack `category`: only `message` is
+ * bodies (test/fixtures/error-search-invalid-object.json) lack `category`: only `message` is
  * relied on.
  */
 export const ErrorEnvelope = Schema.Struct({

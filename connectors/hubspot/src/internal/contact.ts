@@ -1,5 +1,5 @@
 /**
- * A HubSpot contact → the record the engine stores (api-notes/hubspot.md §5 mapping notes).
+ * A HubSpot contact → the record the engine stores (README.md §5 mapping notes).
  */
 import { ExternalId, FieldDefinition, SourceContact } from "@autoimport/core/Domain"
 import type { Contact } from "./api.js"

@@ -1,5 +1,5 @@
 /**
- * Where a HubSpot sync stands, and the search that continues from there (api-notes §4).
+ * Where a HubSpot sync stands, and the search that continues from there (README.md §4).
  *
  * A position `(since, afterId)` means: every contact modified before `since` (epoch ms) is
  * delivered, and of those modified exactly at `since`, the ones with an id up to `afterId`

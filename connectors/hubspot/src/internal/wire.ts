@@ -2,7 +2,7 @@
  * HubSpot's answers differ from what the kit's generic rules expect in three places; these
  * adapters rewrite them on the way in, so the kit's `Http` and `OAuth2` apply unchanged:
  *
- * - a 429 without `Retry-After` (its presence is unconfirmed, api-notes §6) gets the wait its
+ * - a 429 without `Retry-After` (its presence is unconfirmed, README.md §6) gets the wait its
  *   policy implies: 1 s for the secondly (search) limit, 10 s for `TEN_SECONDLY_ROLLING`, and the
  *   next UTC midnight for `DAILY` (longer than the kit's `maxRetryAfter`, so the run stops with
  *   `RateLimited` instead of retrying all day);
@@ -38,7 +38,7 @@ const rebuild = (response: HttpClientResponse.HttpClientResponse, body: string, 
   )
 }
 
-/** Seconds to wait for a 429 body that names no Retry-After (api-notes §6 fallback waits). */
+/** Seconds to wait for a 429 body that names no Retry-After (README.md §6 fallback waits). */
 export const fallbackRetryAfterSeconds = (body: Option.Option<ErrorEnvelope>, nowMillis: number): number => {
   const policy = Option.match(body, { onNone: () => "", onSome: (error) => (error.policyName ?? "").toUpperCase() })
   if (policy === "DAILY") {

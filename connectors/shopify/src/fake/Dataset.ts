@@ -27,7 +27,7 @@ export interface DatasetOptions {
   readonly tieOrder?: "ascending-id" | "descending-id"
 }
 
-/** A customer as the GraphQL API serializes it (api-notes §5). */
+/** A customer as the GraphQL API serializes it (README.md §5). */
 export interface CustomerNode {
   readonly id: string
   readonly legacyResourceId: string

@@ -1,5 +1,5 @@
 /**
- * A fake Shopify shop (api-notes/shopify.md §7) as MSW handlers: the Admin GraphQL endpoint for
+ * A fake Shopify shop (README.md §7) as MSW handlers: the Admin GraphQL endpoint for
  * the `customers` query and the OAuth token endpoint, over a {@link Dataset}.
  *
  * - GraphQL: `X-Shopify-Access-Token` auth (401 with Shopify's string body); only `customers`
@@ -20,9 +20,9 @@ import { http, HttpResponse, type RequestHandler } from "msw"
 import { compareKeys, type CustomerNode, Dataset, type DatasetOptions, type Key } from "./Dataset.js"
 
 export interface ShopifyFakeOptions extends DatasetOptions {
-  /** The cost bucket. Default 2000 points restoring 100/s (the Standard plan, api-notes §6). */
+  /** The cost bucket. Default 2000 points restoring 100/s (the Standard plan, README.md §6). */
   readonly bucket?: { readonly maximumAvailable: number; readonly restoreRate: number }
-  /** The HTTP status of THROTTLED answers (unconfirmed in the notes). Default 200. */
+  /** The HTTP status of THROTTLED answers (unconfirmed, README.md §6). Default 200. */
   readonly throttledStatus?: 200 | 429
   /** Scopes granted to new access tokens. Default `read_customers`. */
   readonly scope?: string
@@ -65,7 +65,7 @@ export interface ShopifyFake {
  * One installation's refresh tokens. `current` is the last one used (or the granted one);
  * `pending` were issued by refreshes but not used yet. All of them are valid until one of the
  * pending ones is used: then it becomes current and every other one dies ("the previous refresh
- * token stays valid until the new one is first used", api-notes §2).
+ * token stays valid until the new one is first used", README.md §2).
  */
 interface Chain {
   current: string
@@ -316,7 +316,7 @@ const parseFilter = (filter: string): ReadonlyArray<Comparison> | Rejection => {
   for (const term of filter.split(/\s+AND\s+/).map((t) => t.trim()).filter((t) => t !== "")) {
     const match = /^updated_at:(>=|<=|>|<)(['"])(.+)\2$/.exec(term)
     if (match === null) return { error: `the fake shop does not understand the search term ${JSON.stringify(term)}`, code: "invalidSearchQuery" }
-    // Unzoned values are interpreted in an unconfirmed way (api-notes §4): reject them.
+    // Unzoned values are interpreted in an unconfirmed way (README.md §4): reject them.
     if (!/(Z|[+-]\d\d:\d\d)$/.test(match[3]!)) return { error: `the fake shop wants a zoned time, not ${match[3]}`, code: "invalidSearchQuery" }
     const at = Date.parse(match[3]!)
     if (Number.isNaN(at)) return { error: `not a time: ${match[3]}`, code: "invalidSearchQuery" }

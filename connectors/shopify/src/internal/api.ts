@@ -1,7 +1,7 @@
 /**
  * The Admin GraphQL client of one pull: the expiring offline token (rotating refresh token),
  * the token in `X-Shopify-Access-Token`, and Shopify's calculated query cost as the rate
- * budget of the shop (api-notes §2, §6).
+ * budget of the shop (README.md §2, §6).
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Http, OAuth2 } from "@autoimport/connector-kit"

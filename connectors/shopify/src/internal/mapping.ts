@@ -1,5 +1,5 @@
 /**
- * A Shopify customer as a source contact (api-notes §5), the import's criteria, and the
+ * A Shopify customer as a source contact (README.md §5), the import's criteria, and the
  * (updatedAt, id) order of customers.
  */
 import { ExternalId, FieldDefinition, SourceContact } from "@autoimport/core/Domain"

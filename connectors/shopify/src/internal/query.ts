@@ -1,10 +1,10 @@
 /**
- * The one GraphQL operation the connector sends (api-notes §1), its search filter and its cost.
+ * The one GraphQL operation the connector sends (README.md §1), its search filter and its cost.
  */
 import * as DateTime from "effect/DateTime"
 
 /**
- * The notes' recommended query without `addressesV2` (a nested connection of 10 per customer
+ * The recommended query of README.md §1 without `addressesV2` (a nested connection of 10 per customer
  * would multiply the cost by ~3; `defaultAddress` is all the fields need) and without fields
  * nothing maps.
  */
@@ -25,7 +25,7 @@ export const customersQuery = `query Customers($first: Int!, $after: String, $qu
 /**
  * Shopify's calculated cost of {@link customersQuery}: a connection is 2 plus `first` times its
  * node, and a node is 1 plus one per object field (email, phone, address, money). 200 per
- * page gives 1002, the figure of fixtures/shopify/graphql-max-cost-exceeded.json. Used only
+ * page gives 1002, the figure of test/fixtures/graphql-max-cost-exceeded.json. Used only
  * until the first answer reports the real `requestedQueryCost`.
  */
 export const estimatedCost = (first: number): number => 2 + first * 5

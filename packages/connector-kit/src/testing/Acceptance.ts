@@ -1,6 +1,6 @@
 /**
  * The acceptance suite every connector package runs in its own tests (see
- * docs/writing-a-connector.md): the cursor rules of DESIGN §3 and the error taxonomy of §4,
+ * docs/writing-a-connector.md): the cursor rules of docs/design.md §3 and the error taxonomy of §4,
  * checked end to end — the connector's fake on a real loopback port, the production HTTP
  * transport, the real sync engine and a real store.
  *
