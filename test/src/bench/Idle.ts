@@ -129,8 +129,11 @@ const round2 = (n: number) => Math.round(n * 100) / 100
 
 const sortedKinds = (counts: SqlCounts) => [...counts.byText].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
 
-/** Idle and 20-change incremental syncs of one import through the runner's scheduler, on the store in context. */
-export const incrementalCosts = (url: string, account: FakeAccount, repetitions: number) =>
+/**
+ * Idle and 20-change incremental syncs of one import through the runner's scheduler, on the
+ * store in context; with `idleOnly`, only the idle ones (for a CPU profile of them alone).
+ */
+export const incrementalCosts = (url: string, account: FakeAccount, repetitions: number, idleOnly = false) =>
   Effect.scoped(Effect.gen(function*() {
     yield* register(url, [account])
     const h = yield* engineFor(url)
@@ -191,6 +194,7 @@ export const incrementalCosts = (url: string, account: FakeAccount, repetitions:
       })
 
     const idle = yield* measure(0)
+    if (idleOnly) return { contacts: account.size, idle }
     const changed = yield* measure(changesPerSync)
     return { contacts: account.size, idle, changed }
   }))

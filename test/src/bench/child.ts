@@ -23,7 +23,7 @@ export interface Tasks {
   readonly growth: { readonly url: string; readonly account: FakeAccount }
   readonly upsertInto: { readonly url: string; readonly dialect: Dialect; readonly fill: number; readonly account: FakeAccount }
   readonly imports: { readonly url: string; readonly count: number; readonly contactsEach: number; readonly driver: Driver }
-  readonly incremental: { readonly url: string; readonly dialect: Dialect; readonly account: FakeAccount; readonly repetitions: number }
+  readonly incremental: { readonly url: string; readonly dialect: Dialect; readonly account: FakeAccount; readonly repetitions: number; readonly idleOnly?: boolean }
   readonly pages: { readonly url: string; readonly dialect: Dialect; readonly account: FakeAccount }
 }
 
@@ -40,7 +40,8 @@ const tasks: { readonly [K in keyof Tasks]: (args: Tasks[K]) => Effect.Effect<un
   upsertInto: ({ account, dialect, fill, url }) =>
     Effect.zipRight(register(url, [account]), Effect.provide(upsertInto(url, fill, account), storeLayer(dialect))),
   imports: ({ contactsEach, count, driver, url }) => Effect.provide(manyImports(url, count, contactsEach, driver), layerSqliteTest),
-  incremental: ({ account, dialect, repetitions, url }) => Effect.provide(incrementalCosts(url, account, repetitions), storeLayer(dialect)),
+  incremental: ({ account, dialect, idleOnly, repetitions, url }) =>
+    Effect.provide(incrementalCosts(url, account, repetitions, idleOnly), storeLayer(dialect)),
   pages: ({ account, dialect, url }) => Effect.provide(statementsPerPage(url, account), storeLayer(dialect))
 }
 

@@ -23,9 +23,10 @@ const quick = process.argv.includes("--quick")
 
 /** Sizes per mode: the full run fits in 15 minutes on 2 cores, the quick one in 2. */
 const plan = quick
-  ? { incremental: 40, pages: 3_000, throughput: 3_000, trials: 3, growth: [1_000, 5_000, 20_000], fill: 50_000, fillSync: 1_000, schedulerImports: [10, 100], engineImports: [100, 300], profile: 10_000 }
+  ? { incremental: 40, idleProfile: 200, pages: 3_000, throughput: 3_000, trials: 3, growth: [1_000, 5_000, 20_000], fill: 50_000, fillSync: 1_000, schedulerImports: [10, 100], engineImports: [100, 300], profile: 10_000 }
   : {
     incremental: 300,
+    idleProfile: 1_000,
     pages: 10_000,
     throughput: 10_000,
     trials: 3,
@@ -67,14 +68,14 @@ const previous: Record<string, unknown> | undefined = (() => {
 })()
 
 /** ` (previous: …)` with the figure `get` finds in the previous run, or `none` where it had none. */
-const was = (get: (r: any) => unknown, unit = ""): string => {
+const was = (get: (r: any) => unknown, unit = "", grouped = false): string => {
   let value: unknown
   try {
     value = previous === undefined ? undefined : get(previous)
   } catch {
     value = undefined
   }
-  return typeof value === "number" ? ` (previous ${value.toLocaleString("en-US")}${unit})` : " (previous: none)"
+  return typeof value === "number" ? ` (previous ${grouped ? value.toLocaleString("en-US") : value}${unit})` : " (previous: none)"
 }
 
 /**
@@ -158,21 +159,31 @@ const throughputOf = (url: string, dialect: Dialect) =>
     }
   })
 
-/** The growth child of `size` under `node --cpu-prof`, and its top self-time costs. */
-const profileOf = (url: string) =>
+/**
+ * A child under `node --cpu-prof` and its top self-time costs: the growth child of
+ * `plan.profile` contacts (phase "profile"), or idle incremental syncs alone on SQLite (phase
+ * "idleProfile": the initial sync of 1,000 contacts and the process start are in it too, a small share).
+ */
+const profileOf = (url: string, phase: "profile" | "idleProfile") =>
   Effect.acquireUseRelease(
     Effect.sync(() => mkdtempSync(join(tmpdir(), "autoimport-prof-"))),
     (dir) =>
       Effect.gen(function*() {
-        const run = yield* runChild<SyncFigures>("growth", { url, account: { seed: 300, size: plan.profile } }, ["--cpu-prof", `--cpu-prof-dir=${dir}`])
+        const prof = ["--cpu-prof", `--cpu-prof-dir=${dir}`]
+        const run = phase === "profile"
+          ? yield* runChild<SyncFigures>("growth", { url, account: { seed: 300, size: plan.profile } }, prof)
+          : yield* runChild<unknown>("incremental", { url, dialect: "sqlite", account: { seed: 410, size: 1_000 }, repetitions: plan.idleProfile, idleOnly: true }, prof)
         const costs = topCosts(join(dir, readdirSync(dir)[0]!), 25)
-        yield* Console.log(`profile of a ${plan.profile.toLocaleString("en-US")}-contact sync (${costs.busyMillis} ms busy), top self time:`)
-        const prev = (r: any) => r.profile as { functions: ReadonlyArray<{ name: string; percent: number }>; packages: ReadonlyArray<{ name: string; percent: number }> }
+        yield* Console.log(
+          (phase === "profile" ? `profile of a ${plan.profile.toLocaleString("en-US")}-contact sync` : `profile of ${plan.idleProfile} idle syncs (SQLite)`) +
+            ` (${costs.busyMillis} ms busy), top self time:`
+        )
+        const prev = (r: any) => r[phase] as { functions: ReadonlyArray<{ name: string; percent: number }>; packages: ReadonlyArray<{ name: string; percent: number }> }
         for (const f of costs.functions.slice(0, 15)) {
           yield* Console.log(`  ${String(f.percent).padStart(5)}%  ${f.name}${was((r) => prev(r).functions.find((g) => g.name === f.name)?.percent, "%")}`)
         }
         yield* Console.log("  by package: " + costs.packages.map((p) => `${p.name} ${p.percent}%${was((r) => prev(r).packages.find((q) => q.name === p.name)?.percent, "%")}`).join(", "))
-        return { contacts: plan.profile, sync: run, ...costs }
+        return phase === "profile" ? { contacts: plan.profile, sync: run, ...costs } : { idleSyncs: plan.idleProfile, run, ...costs }
       }),
     (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
   )
@@ -259,7 +270,7 @@ const program = Effect.scoped(Effect.gen(function*() {
   yield* save("incremental", incremental)
   yield* Console.log(
     `\nimports one core can serve at the 30-minute pace (${Math.round((1 - changeShare) * 10)} in 10 syncs idle, 1 in 10 with ${changesPerSync} changes; CPU of the runner's process): ` +
-      incremental.map((m) => `${label(m.dialect)} ${m.importsPerCore.toLocaleString("en-US")}${was((r) => previousOf<IncrementalFigures>("incremental", m.dialect)(r).importsPerCore)}`).join(", ")
+      incremental.map((m) => `${label(m.dialect)} ${m.importsPerCore.toLocaleString("en-US")}${was((r) => previousOf<IncrementalFigures>("incremental", m.dialect)(r).importsPerCore, "", true)}`).join(", ")
   )
   yield* Console.log(`\n0. incremental syncs of a 1,000-contact import as the runner runs them (Scheduler.syncNow), CPU of this process`)
   for (const m of incremental) {
@@ -353,7 +364,9 @@ const program = Effect.scoped(Effect.gen(function*() {
   )
 
   yield* Console.log("\n5. CPU profile of the per-contact path")
-  yield* save("profile", yield* profileOf(url))
+  yield* save("profile", yield* profileOf(url, "profile"))
+  yield* Console.log("\n5b. CPU profile of idle incremental syncs")
+  yield* save("idleProfile", yield* profileOf(url, "idleProfile"))
 
   yield* save("seconds", Math.round(performance.now() - started) / 1000)
   yield* Console.log(`\nwrote bench/results/${name}.json and ${name}.svg in ${results["seconds"]} s${was((r) => r.seconds, " s")}` +
