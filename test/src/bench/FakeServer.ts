@@ -22,6 +22,15 @@ export interface FakeAccount {
 /** Accounts are registered with a POST of `FakeAccount[]` here before they are used. */
 export const registerPath = "/_bench/accounts"
 
+/** `GET …?seed=N`: the requests the served account `N` has seen so far, per endpoint (`GoogleFake.counts`). */
+export const countsPath = "/_bench/counts"
+
+/**
+ * `POST { seed, count }`: `count` people of the served account `seed` change their job title (a
+ * new version, a later update time), so the next incremental sync fetches exactly them.
+ */
+export const editPath = "/_bench/edit"
+
 /**
  * The fake for `account` as the benchmark process sees it: the same seed and size give the same
  * people and credentials as the served one, so its truth model (`expected`) gives the rows a
@@ -43,7 +52,27 @@ const plain = (status: number, text: string) => new Response(text, { status })
 export const serve = (): Promise<string> => {
   const byClient = new Map<string, GoogleFake>()
   const byToken = new Map<string, GoogleFake>()
+  const bySeed = new Map<number, GoogleFake>()
+  /** Per account, the index of the next person to edit: edits go round the account. */
+  const editCursor = new Map<GoogleFake, number>()
   let requestIds = 0
+
+  const edit = ({ count, seed }: { readonly seed: number; readonly count: number }) => {
+    const fake = bySeed.get(seed)
+    if (fake === undefined) return plain(404, `no registered account ${seed}`)
+    let cursor = editCursor.get(fake) ?? 0
+    const end = cursor + 2 * fake.dataset.options.size // bounded even in an account of people without emails
+    let edited = 0
+    for (; edited < count && cursor < end; cursor++) {
+      const person = fake.dataset.at(cursor % fake.dataset.options.size)
+      // People without an email would only be skipped: a change that matters has one.
+      if (person.email === null || person.deleted) continue
+      fake.dataset.edit(person.resourceName, { jobTitle: `bench edit ${cursor}` })
+      edited++
+    }
+    editCursor.set(fake, cursor)
+    return edited === count ? new Response(null, { status: 204 }) : plain(409, `only ${edited} people with an email to edit`)
+  }
 
   const answer = async (req: IncomingMessage): Promise<Response> => {
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req)
@@ -51,8 +80,14 @@ export const serve = (): Promise<string> => {
       for (const account of JSON.parse(String(body)) as ReadonlyArray<FakeAccount>) {
         const fake = fakeOf(account)
         byClient.set(fake.credentials.clientId, fake)
+        bySeed.set(account.seed, fake)
       }
       return new Response(null, { status: 204 })
+    }
+    if (req.url === editPath) return edit(JSON.parse(String(body)))
+    if (req.url?.startsWith(`${countsPath}?`)) {
+      const fake = bySeed.get(Number(new URLSearchParams(req.url.slice(countsPath.length + 1)).get("seed")))
+      return fake === undefined ? plain(404, "no such account") : Response.json(fake.counts)
     }
     const fake = req.url === "/token"
       ? byClient.get(new URLSearchParams(String(body)).get("client_id") ?? "")

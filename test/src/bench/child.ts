@@ -11,6 +11,7 @@ import * as LogLevel from "effect/LogLevel"
 import { register, report } from "./Bench.js"
 import type { FakeAccount } from "./FakeServer.js"
 import { initialImport, upsertInto } from "./Growth.js"
+import { incrementalCosts, statementsPerPage } from "./Idle.js"
 import { type Driver, manyImports } from "./Imports.js"
 import { trial } from "./Throughput.js"
 
@@ -22,6 +23,8 @@ export interface Tasks {
   readonly growth: { readonly url: string; readonly account: FakeAccount }
   readonly upsertInto: { readonly url: string; readonly dialect: Dialect; readonly fill: number; readonly account: FakeAccount }
   readonly imports: { readonly url: string; readonly count: number; readonly contactsEach: number; readonly driver: Driver }
+  readonly incremental: { readonly url: string; readonly dialect: Dialect; readonly account: FakeAccount; readonly repetitions: number; readonly idleOnly?: boolean }
+  readonly pages: { readonly url: string; readonly dialect: Dialect; readonly account: FakeAccount }
 }
 
 const storeLayer = (dialect: Dialect) => (dialect === "pg" ? layerPgTest : layerSqliteTest)
@@ -36,7 +39,10 @@ const tasks: { readonly [K in keyof Tasks]: (args: Tasks[K]) => Effect.Effect<un
   growth: ({ account, url }) => Effect.zipRight(register(url, [account]), Effect.provide(initialImport(url, account), layerSqliteTest)),
   upsertInto: ({ account, dialect, fill, url }) =>
     Effect.zipRight(register(url, [account]), Effect.provide(upsertInto(url, fill, account), storeLayer(dialect))),
-  imports: ({ contactsEach, count, driver, url }) => Effect.provide(manyImports(url, count, contactsEach, driver), layerSqliteTest)
+  imports: ({ contactsEach, count, driver, url }) => Effect.provide(manyImports(url, count, contactsEach, driver), layerSqliteTest),
+  incremental: ({ account, dialect, idleOnly, repetitions, url }) =>
+    Effect.provide(incrementalCosts(url, account, repetitions, idleOnly), storeLayer(dialect)),
+  pages: ({ account, dialect, url }) => Effect.provide(statementsPerPage(url, account), storeLayer(dialect))
 }
 
 const [task, args] = process.argv.slice(2) as [keyof Tasks, string]
