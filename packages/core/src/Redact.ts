@@ -71,20 +71,35 @@ const spellings = (secret: string): ReadonlyArray<string> => {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
-/** `text` with every spelling of every secret, and any cut-off tail of one, as `<redacted>`. */
+/**
+ * `text` with every spelling of every secret, and any cut-off tail of one, as `<redacted>`.
+ * One pass over the text with one pattern, so a replacement is never searched again (a secret
+ * that is a piece of the word "redacted" must not eat into the marker it left). A secret
+ * shorter than {@link minFragment} is only redacted where it stands alone (not inside a word):
+ * a one-letter value would otherwise wipe that letter out of every message.
+ */
 export const redact = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
+  const whole: Array<readonly [length: number, pattern: string]> = []
+  const tails: Array<readonly [length: number, pattern: string]> = []
   for (const secret of secrets) {
     for (const spelling of spellings(secret)) {
-      out = out.split(spelling).join(redacted)
+      if (spelling.length < minFragment) {
+        whole.push([spelling.length, `(?<![\\p{L}\\p{N}_])${escapeRegExp(spelling)}(?![\\p{L}\\p{N}_])`])
+        continue
+      }
+      whole.push([spelling.length, escapeRegExp(spelling)])
       // A tail piece before an excerpt's ellipsis or at the very end (see minFragment).
-      if (spelling.length > minFragment) {
-        const pieces = Array.from({ length: spelling.length - minFragment }, (_, i) => escapeRegExp(spelling.slice(0, minFragment + i)))
-        out = out.replace(new RegExp(`(?:${pieces.reverse().join("|")})(?=…|$)`, "g"), redacted)
+      for (let end = spelling.length - 1; end >= minFragment; end--) {
+        tails.push([end, `${escapeRegExp(spelling.slice(0, end))}(?=…|$)`])
       }
     }
   }
-  return out
+  if (whole.length === 0) return text
+  // Longest first, so a spelling that contains another is replaced whole; whole spellings
+  // before tails, since both may start at the same place.
+  const ordered = (parts: typeof whole) => [...parts].sort((a, b) => b[0] - a[0]).map(([, pattern]) => pattern)
+  const pattern = new RegExp([...ordered(whole), ...ordered(tails)].join("|"), "gu")
+  return text.replace(pattern, redacted)
 }
 
 /** At most {@link maxMessageLength} characters, saying so when cut. */

@@ -62,4 +62,13 @@ describe("Redact", () => {
     assert.include(text, "token endpoint said: refresh_token=<redacted>")
     assert.notInclude(text, "pat-aaaa-bbbb")
   })
+
+  it("a short secret is redacted only where it stands alone, and a replacement is never searched again", () => {
+    // Found when the engine's tests (config token "t") ran with redaction: every "t" of the
+    // contact-limit message became "<redac<redacted>ed>".
+    const message = "the account's contact limit of 3 is reached; token=t"
+    assert.strictEqual(Redact.redact(message, ["t"]), "the account's contact limit of 3 is reached; token=<redacted>")
+    assert.strictEqual(Redact.redact("secret redact-me-please here", ["redact-me-please", "dact"]), "secret <redacted> here")
+    assert.strictEqual(Redact.redact("a-b-c said no", ["a-b-c", "e"]), "<redacted> said no")
+  })
 })
