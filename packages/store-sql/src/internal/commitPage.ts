@@ -251,7 +251,7 @@ export const make = (
       )
 
   return {
-    commitPage: (write) => commitPage(write),
+    commitPage,
     loadDeferred,
     countDeferred
   } satisfies Pick<StoreShape, "commitPage" | "loadDeferred" | "countDeferred">
