@@ -66,7 +66,7 @@ const newImport = (account: string) =>
     const store = yield* Store
     const accountId = AccountId.make(account)
     const list = yield* store.ensureList(accountId, "Imported")
-    const imp = yield* store.createImport({ accountId, connectorId: memory.id, name: account, config: { token: "t" }, listIds: [list.id] }, new Date(0))
+    const imp = yield* store.createImport({ accountId, connectorId: memory.id, name: account, config: { token: "memory-token-5b1e" }, listIds: [list.id] }, new Date(0))
     return { accountId, imp }
   })
 
@@ -99,7 +99,7 @@ const suite = (name: string, storeLayer: Layer.Layer<Store>) =>
         yield* store.setContactLimit(accountId, 2)
         const list = yield* store.ensureList(accountId, "Imported")
         const imp = yield* store.createImport(
-          { accountId, connectorId: memory.id, name: "mem", config: { token: "t" }, listIds: [list.id] },
+          { accountId, connectorId: memory.id, name: "mem", config: { token: "memory-token-5b1e" }, listIds: [list.id] },
           new Date(0)
         )
 

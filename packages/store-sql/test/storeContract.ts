@@ -270,6 +270,22 @@ export const storeContract = (name: string, storeLayer: Layer.Layer<Store | SqlC
             assert.strictEqual(yield* store.countContacts(accountId), 1)
             assert.deepStrictEqual((yield* store.listRuns(imp.id, 10)).map((r) => r.id), [runId])
           }))
+
+        it.effect("a stored row of another shape is a defect naming the column, never a value of the wrong type", () =>
+          Effect.gen(function*() {
+            const { imp, store } = yield* setup
+            const sql = yield* SqlClient.SqlClient
+            const corrupt = sql`UPDATE imports SET list_ids = ${"not json"} WHERE id = ${Number(imp.id)}`
+            // The layer is shared by the suite, which lists every account's imports elsewhere.
+            const restore = sql`UPDATE imports SET list_ids = ${JSON.stringify(imp.listIds)} WHERE id = ${Number(imp.id)}`
+            const [one, all] = yield* Effect.zipRight(
+              corrupt,
+              Effect.all([Effect.exit(store.getImport(imp.id)), Effect.exit(store.listImports(imp.accountId))])
+            ).pipe(Effect.ensuring(Effect.orDie(restore)))
+            assert.include(defectMessage(one), "list_ids")
+            assert.include(defectMessage(all), "list_ids")
+            assert.deepStrictEqual(yield* store.getImport(imp.id), imp)
+          }))
       })
 
       describe("sync state", () => {
