@@ -10,6 +10,9 @@
  *   gave: {@link MalformedResponse} (stops the run; nothing of that page is written);
  * - a sync that reached its bound of requests: {@link RequestLimitReached} (stops the run, the
  *   next slot continues).
+ *
+ * Which outcome each error gives a run is decided in one exhaustive match (Outcome.ts), which
+ * does not compile while an error a run can end with has no outcome.
  */
 import * as Schema from "effect/Schema"
 import { ExternalId, ImportId } from "./Domain.js"
@@ -160,11 +163,3 @@ export type ConnectorError =
   | InvalidConfig
   | CursorExpired
 
-/** Errors that end a run early but keep its cursor: the next slot continues. */
-export const isTransient = (e: { readonly _tag: string }): boolean =>
-  e._tag === "RateLimited" || e._tag === "ServiceUnavailable" || e._tag === "MalformedResponse" ||
-  e._tag === "ContactLimitReached" || e._tag === "RequestLimitReached"
-
-/** Errors the user must act on; the import is marked as needing attention. */
-export const needsAttention = (e: { readonly _tag: string }): boolean =>
-  e._tag === "AuthRevoked" || e._tag === "InvalidConfig" || e._tag === "ConnectorNotLoaded"
