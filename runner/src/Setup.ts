@@ -4,8 +4,8 @@
  * then opens the store and builds the services a command needs.
  */
 import { Http } from "@autoimport/connector-kit"
-import { Connector, type Domain, RateLimiter, Store, SyncEngine } from "@autoimport/core"
-import { type Credentials, SqlStore } from "@autoimport/store-sql"
+import { Connector, type Domain, Errors, RateLimiter, Store, SyncEngine } from "@autoimport/core"
+import { SqlStore } from "@autoimport/store-sql"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Path from "@effect/platform/Path"
@@ -13,7 +13,6 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { hostname } from "node:os"
 import * as Config from "./Config.js"
@@ -40,14 +39,6 @@ export class DatabaseFileUnusable extends Schema.TaggedError<DatabaseFileUnusabl
 }) {
   override get message() {
     return this.detail
-  }
-}
-
-export class CredentialsKeyMismatch extends Schema.TaggedError<CredentialsKeyMismatch>()("CredentialsKeyMismatch", {
-  detail: Schema.String
-}) {
-  override get message() {
-    return `the credentials key does not decrypt the imports stored in this database (${this.detail}). Use the key they were created with (AUTOIMPORT_CREDENTIALS_KEY, credentialsKey or the key file); nothing was changed`
   }
 }
 
@@ -84,7 +75,7 @@ export const layerStore = (
   config: Config.RunnerConfig
 ): Layer.Layer<
   Store.Store,
-  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
+  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | Errors.CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
   FileSystem.FileSystem | Path.Path
 > =>
   Layer.unwrapEffect(
@@ -105,12 +96,12 @@ export const layerStore = (
 // never saved (a saved one would hide the loss until every command failed).
 const verifyKey = (store: Store.StoreShape, resolved: CredentialsKey.Resolved, database: string) =>
   store.listImports().pipe(
-    Effect.catchAllDefect((defect): Effect.Effect<never, CredentialsKeyMismatch | CredentialsKeyMissing> =>
-      !Predicate.isTagged(defect, "CredentialsKeyMismatch")
+    Effect.catchAllDefect((defect): Effect.Effect<never, Errors.CredentialsKeyMismatch | CredentialsKeyMissing> =>
+      !(defect instanceof Errors.CredentialsKeyMismatch)
         ? Effect.die(defect)
         : Option.isSome(resolved.save)
         ? Effect.fail(new CredentialsKeyMissing({ file: Option.getOrElse(resolved.file, () => "the key file"), database }))
-        : Effect.fail(new CredentialsKeyMismatch({ detail: (defect as Credentials.CredentialsKeyMismatch).message }))
+        : Effect.fail(defect)
     ),
     Effect.zipRight(Option.getOrElse(resolved.save, () => Effect.void)),
     Effect.zipRight(store.ensureAccount(defaultAccountId)),
@@ -125,7 +116,7 @@ export const owner = `${hostname()}:${process.pid}`
  */
 export const layer = (setup: SetupShape): Layer.Layer<
   Config.Config | Store.Store | Connector.Connectors | RateLimiter.RateLimiter | SyncEngine.SyncEngine | Scheduler.Scheduler,
-  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
+  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | Errors.CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
   FileSystem.FileSystem | Path.Path | HttpClient.HttpClient
 > => {
   const base = Layer.mergeAll(

@@ -153,6 +153,21 @@ export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
   }
 }
 
+/**
+ * A stored import config the credentials key does not authenticate: the store was opened with
+ * another key (or the row was tampered with). The store (packages/store-sql/src/Credentials.ts)
+ * dies with it — nothing can go on without the key — and the runner recognises it at start
+ * (runner/src/Setup.ts) and fails with this very error, so its message is the one the user reads.
+ * Declared here, once, so the store and the runner share one class for the tag.
+ */
+export class CredentialsKeyMismatch extends Schema.TaggedError<CredentialsKeyMismatch>()("CredentialsKeyMismatch", {
+  importId: Schema.String
+}) {
+  override get message() {
+    return `the credentials key does not decrypt import ${this.importId} stored in this database (wrong key?). Use the key the imports were encrypted with (AUTOIMPORT_CREDENTIALS_KEY, credentialsKey or the key file); nothing was changed`
+  }
+}
+
 /** What a connector's `pull` may fail with. */
 export type ConnectorError =
   | RateLimited
