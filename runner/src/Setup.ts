@@ -12,6 +12,7 @@ import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Match from "effect/Match"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { hostname } from "node:os"
@@ -70,6 +71,20 @@ export const load = (
 export const describeDatabase = (database: Config.Database): string =>
   database._tag === "Sqlite" ? database.filename : "(postgres URL)"
 
+/**
+ * Why the store did not open, as the runner reports it. Exhaustive over the store's open errors,
+ * so a new way to fail is decided here instead of passing silently as an unreachable database.
+ */
+const openFailure = (database: string) =>
+  Match.type<SqlStore.OpenError>().pipe(Match.tagsExhaustive({
+    // The SQLite file itself cannot be used: the user's to fix, like bad input (exit code 2).
+    DatabaseFileError: (e) => new DatabaseFileUnusable({ detail: e.message }),
+    SqlError: (e) => new DatabaseUnavailable({ database, detail: e.message }),
+    MigrationError: (e) => new DatabaseUnavailable({ database, detail: e.message }),
+    // A key of the wrong length: the configuration already refuses one (internal/schemas.ts), so a backstop.
+    InvalidConfig: (e) => new DatabaseUnavailable({ database, detail: e.message })
+  }))
+
 /** The store on the configured database, with the credentials key checked against stored imports. */
 export const layerStore = (
   config: Config.RunnerConfig
@@ -83,9 +98,7 @@ export const layerStore = (
       (config.database._tag === "Sqlite"
         ? SqlStore.layerSqlite({ filename: config.database.filename, credentialsKey: resolved.key })
         : SqlStore.layerPg({ url: config.database.url, credentialsKey: resolved.key })).pipe(
-          Layer.mapError((e) =>
-            e._tag === "DatabaseFileError" ? new DatabaseFileUnusable({ detail: e.message }) : new DatabaseUnavailable({ database: describeDatabase(config.database), detail: e.message })
-          ),
+          Layer.mapError(openFailure(describeDatabase(config.database))),
           Layer.tap((context) => verifyKey(Context.get(context, Store.Store), resolved, describeDatabase(config.database)))
         ))
   ).pipe(Layer.map((context) => Context.make(Store.Store, Context.get(context, Store.Store))))
