@@ -21,6 +21,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
+import { type ExitCode, exitCodeOf } from "./ExitCode.js"
 import * as Http from "./Http.js"
 import * as Imports from "./Imports.js"
 import * as Help from "./internal/help.js"
@@ -67,29 +68,6 @@ export class SyncStopped extends Schema.TaggedError<SyncStopped>()("SyncStopped"
     return `the sync of import ${this.importId} stopped and will be retried: ${this.detail}`
   }
 }
-
-/** Errors that mean "fix your input or configuration" (exit code 2); everything else is 1. */
-const usageErrors = new Set([
-  "ConfigError",
-  "PluginNotFound",
-  "PluginLoadFailed",
-  "NotAConnector",
-  "DuplicateConnector",
-  "IncompatibleConnector",
-  "InvalidConfig",
-  "InvalidInput",
-  "InvalidEmail",
-  "ImportNotFound",
-  "ConnectorNotLoaded",
-  "UnknownList",
-  "DatabaseFileUnusable"
-])
-
-/** The exit codes (README's CLI reference lists them). */
-export type ExitCode = 0 | 1 | 2 | 3
-
-export const exitCodeOf = (error: { readonly _tag: string }): 1 | 2 | 3 =>
-  usageErrors.has(error._tag) ? 2 : error._tag === "SyncStopped" ? 3 : 1
 
 export interface Invocation {
   readonly cwd: string

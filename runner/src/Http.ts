@@ -59,7 +59,14 @@ const NewImport = Schema.Struct({
   config: Schema.Unknown
 })
 
-const api = HttpRouter.empty.pipe(
+/**
+ * The admin API's routes, whose error type must be `never`: every error a route can fail with is
+ * given its status by the `catchTags` at their end, so one that a route starts to fail with does
+ * not compile until it has a status, rather than reaching the client as a bare 500.
+ */
+const answered = <R>(router: HttpRouter.HttpRouter<never, R>) => router
+
+const api = answered(HttpRouter.empty.pipe(
   HttpRouter.get("/imports", Effect.map(Views.imports(), (imports) => json({ imports }))),
   HttpRouter.get(
     "/imports/:id",
@@ -112,7 +119,7 @@ const api = HttpRouter.empty.pipe(
     InvalidConfig: (e) => Effect.succeed(problem(400, e.message)),
     ConnectorNotLoaded: (e) => Effect.succeed(problem(400, e.message))
   })
-)
+))
 
 export class DatabaseTimeout extends Schema.TaggedError<DatabaseTimeout>()("DatabaseTimeout", {
   timeout: Schema.String

@@ -4,16 +4,16 @@
  * then opens the store and builds the services a command needs.
  */
 import { Http } from "@autoimport/connector-kit"
-import { Connector, type Domain, RateLimiter, Store, SyncEngine } from "@autoimport/core"
-import { type Credentials, SqlStore } from "@autoimport/store-sql"
+import { Connector, type Domain, Errors, RateLimiter, Store, SyncEngine } from "@autoimport/core"
+import { SqlStore } from "@autoimport/store-sql"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Path from "@effect/platform/Path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Match from "effect/Match"
 import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { hostname } from "node:os"
 import * as Config from "./Config.js"
@@ -40,14 +40,6 @@ export class DatabaseFileUnusable extends Schema.TaggedError<DatabaseFileUnusabl
 }) {
   override get message() {
     return this.detail
-  }
-}
-
-export class CredentialsKeyMismatch extends Schema.TaggedError<CredentialsKeyMismatch>()("CredentialsKeyMismatch", {
-  detail: Schema.String
-}) {
-  override get message() {
-    return `the credentials key does not decrypt the imports stored in this database (${this.detail}). Use the key they were created with (AUTOIMPORT_CREDENTIALS_KEY, credentialsKey or the key file); nothing was changed`
   }
 }
 
@@ -79,12 +71,26 @@ export const load = (
 export const describeDatabase = (database: Config.Database): string =>
   database._tag === "Sqlite" ? database.filename : "(postgres URL)"
 
+/**
+ * Why the store did not open, as the runner reports it. Exhaustive over the store's open errors,
+ * so a new way to fail is decided here instead of passing silently as an unreachable database.
+ */
+const openFailure = (database: string) =>
+  Match.type<SqlStore.OpenError>().pipe(Match.tagsExhaustive({
+    // The SQLite file itself cannot be used: the user's to fix, like bad input (exit code 2).
+    DatabaseFileError: (e) => new DatabaseFileUnusable({ detail: e.message }),
+    SqlError: (e) => new DatabaseUnavailable({ database, detail: e.message }),
+    MigrationError: (e) => new DatabaseUnavailable({ database, detail: e.message }),
+    // A key of the wrong length: the configuration already refuses one (internal/schemas.ts), so a backstop.
+    InvalidConfig: (e) => new DatabaseUnavailable({ database, detail: e.message })
+  }))
+
 /** The store on the configured database, with the credentials key checked against stored imports. */
 export const layerStore = (
   config: Config.RunnerConfig
 ): Layer.Layer<
   Store.Store,
-  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
+  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | Errors.CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
   FileSystem.FileSystem | Path.Path
 > =>
   Layer.unwrapEffect(
@@ -92,9 +98,7 @@ export const layerStore = (
       (config.database._tag === "Sqlite"
         ? SqlStore.layerSqlite({ filename: config.database.filename, credentialsKey: resolved.key })
         : SqlStore.layerPg({ url: config.database.url, credentialsKey: resolved.key })).pipe(
-          Layer.mapError((e) =>
-            e._tag === "DatabaseFileError" ? new DatabaseFileUnusable({ detail: e.message }) : new DatabaseUnavailable({ database: describeDatabase(config.database), detail: e.message })
-          ),
+          Layer.mapError(openFailure(describeDatabase(config.database))),
           Layer.tap((context) => verifyKey(Context.get(context, Store.Store), resolved, describeDatabase(config.database)))
         ))
   ).pipe(Layer.map((context) => Context.make(Store.Store, Context.get(context, Store.Store))))
@@ -105,12 +109,12 @@ export const layerStore = (
 // never saved (a saved one would hide the loss until every command failed).
 const verifyKey = (store: Store.StoreShape, resolved: CredentialsKey.Resolved, database: string) =>
   store.listImports().pipe(
-    Effect.catchAllDefect((defect): Effect.Effect<never, CredentialsKeyMismatch | CredentialsKeyMissing> =>
-      !Predicate.isTagged(defect, "CredentialsKeyMismatch")
+    Effect.catchAllDefect((defect): Effect.Effect<never, Errors.CredentialsKeyMismatch | CredentialsKeyMissing> =>
+      !(defect instanceof Errors.CredentialsKeyMismatch)
         ? Effect.die(defect)
         : Option.isSome(resolved.save)
         ? Effect.fail(new CredentialsKeyMissing({ file: Option.getOrElse(resolved.file, () => "the key file"), database }))
-        : Effect.fail(new CredentialsKeyMismatch({ detail: (defect as Credentials.CredentialsKeyMismatch).message }))
+        : Effect.fail(defect)
     ),
     Effect.zipRight(Option.getOrElse(resolved.save, () => Effect.void)),
     Effect.zipRight(store.ensureAccount(defaultAccountId)),
@@ -125,7 +129,7 @@ export const owner = `${hostname()}:${process.pid}`
  */
 export const layer = (setup: SetupShape): Layer.Layer<
   Config.Config | Store.Store | Connector.Connectors | RateLimiter.RateLimiter | SyncEngine.SyncEngine | Scheduler.Scheduler,
-  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
+  CredentialsKey.CredentialsKeyError | DatabaseUnavailable | Errors.CredentialsKeyMismatch | CredentialsKeyMissing | DatabaseFileUnusable,
   FileSystem.FileSystem | Path.Path | HttpClient.HttpClient
 > => {
   const base = Layer.mergeAll(

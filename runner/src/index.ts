@@ -5,6 +5,7 @@
 export * as Cli from "./Cli.js"
 export * as Config from "./Config.js"
 export * as CredentialsKey from "./CredentialsKey.js"
+export * as ExitCode from "./ExitCode.js"
 export * as Imports from "./Imports.js"
 export * as Http from "./Http.js"
 export * as Metrics from "./Metrics.js"

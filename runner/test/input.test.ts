@@ -87,7 +87,8 @@ describe.concurrent("autoimport CLI input handling", () => {
       const otherKey = Buffer.alloc(32, 1).toString("base64")
       const refused = yield* Cli.run(["imports", "list"], { cwd: s.cwd, env: { AUTOIMPORT_CREDENTIALS_KEY: otherKey } })
       assert.strictEqual(refused.code, 1)
-      assert.include(refused.stderr, "the credentials key does not decrypt the imports stored in this database")
+      assert.include(refused.stderr, `the credentials key does not decrypt import ${created.id} stored in this database (wrong key?)`)
+      assert.include(refused.stderr, "Use the key the imports were encrypted with (AUTOIMPORT_CREDENTIALS_KEY, credentialsKey or the key file); nothing was changed")
       // With the right key everything is still there.
       const shown = yield* Cli.json<{ id: string }>(["imports", "show", created.id], s.options)
       assert.strictEqual(shown.id, created.id)

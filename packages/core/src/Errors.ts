@@ -10,6 +10,9 @@
  *   gave: {@link MalformedResponse} (stops the run; nothing of that page is written);
  * - a sync that reached its bound of requests: {@link RequestLimitReached} (stops the run, the
  *   next slot continues).
+ *
+ * Which outcome each error gives a run is decided in one exhaustive match (Outcome.ts), which
+ * does not compile while an error a run can end with has no outcome.
  */
 import * as Schema from "effect/Schema"
 import { ExternalId, ImportId } from "./Domain.js"
@@ -150,6 +153,21 @@ export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
   }
 }
 
+/**
+ * A stored import config the credentials key does not authenticate: the store was opened with
+ * another key (or the row was tampered with). The store (packages/store-sql/src/Credentials.ts)
+ * dies with it — nothing can go on without the key — and the runner recognises it at start
+ * (runner/src/Setup.ts) and fails with this very error, so its message is the one the user reads.
+ * Declared here, once, so the store and the runner share one class for the tag.
+ */
+export class CredentialsKeyMismatch extends Schema.TaggedError<CredentialsKeyMismatch>()("CredentialsKeyMismatch", {
+  importId: Schema.String
+}) {
+  override get message() {
+    return `the credentials key does not decrypt import ${this.importId} stored in this database (wrong key?). Use the key the imports were encrypted with (AUTOIMPORT_CREDENTIALS_KEY, credentialsKey or the key file); nothing was changed`
+  }
+}
+
 /** What a connector's `pull` may fail with. */
 export type ConnectorError =
   | RateLimited
@@ -160,11 +178,3 @@ export type ConnectorError =
   | InvalidConfig
   | CursorExpired
 
-/** Errors that end a run early but keep its cursor: the next slot continues. */
-export const isTransient = (e: { readonly _tag: string }): boolean =>
-  e._tag === "RateLimited" || e._tag === "ServiceUnavailable" || e._tag === "MalformedResponse" ||
-  e._tag === "ContactLimitReached" || e._tag === "RequestLimitReached"
-
-/** Errors the user must act on; the import is marked as needing attention. */
-export const needsAttention = (e: { readonly _tag: string }): boolean =>
-  e._tag === "AuthRevoked" || e._tag === "InvalidConfig" || e._tag === "ConnectorNotLoaded"

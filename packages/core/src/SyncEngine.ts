@@ -27,8 +27,9 @@ import {
   type SyncRun
 } from "./Domain.js"
 import * as Email from "./Email.js"
-import { ContactLimitReached, type ImportNotFound, isTransient, type LeaseLost, needsAttention, SyncInProgress } from "./Errors.js"
+import { ContactLimitReached, type ImportNotFound, type LeaseLost, SyncInProgress } from "./Errors.js"
 import { contentHash } from "./internal/hash.js"
+import { outcomeOf } from "./Outcome.js"
 import { RateLimiter } from "./RateLimiter.js"
 import * as Redact from "./Redact.js"
 import { type ContactWrite, type LeaseToken, type PageWrite, Store } from "./Store.js"
@@ -116,11 +117,9 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
           )
           const stopped: Stop = yield* Effect.raceFirst(runPages(imp, batchCap, state, { runId, lease }, renewLease), heartbeat).pipe(
             Effect.flatMap((processed) => caughtUpOrCapped(imp, processed, batchCap)),
-            Effect.catchTag("LeaseLost", (lost) =>
-              Effect.succeed<Stop>({ outcome: "interrupted", stopTag: lost._tag, message: lost.message })),
             Effect.catchAll((error): Effect.Effect<Stop> =>
               Effect.succeed({
-                outcome: needsAttention(error) ? "needs-attention" : isTransient(error) ? "stopped" : "failed",
+                outcome: outcomeOf(error),
                 stopTag: error._tag,
                 message: error.message,
                 retryAfterMillis: error._tag === "RateLimited" ? error.retryAfterMillis : undefined
@@ -187,7 +186,7 @@ export class SyncEngine extends Effect.Service<SyncEngine>()("@autoimport/core/S
         }
         return limited === null
           ? { outcome: "caught-up", stopTag: null, message: null } satisfies Stop
-          : { outcome: "stopped", stopTag: limited._tag, message: limited.message } satisfies Stop
+          : { outcome: outcomeOf(limited), stopTag: limited._tag, message: limited.message } satisfies Stop
       })
 
     /**

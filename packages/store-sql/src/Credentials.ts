@@ -12,7 +12,6 @@ import * as Either from "effect/Either"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
 
 export const keyLength = 32
@@ -28,18 +27,8 @@ export interface CredentialsShape {
   readonly decrypt: (stored: string, context: string) => string | undefined
 }
 
-/**
- * A stored config the key does not authenticate: the store was opened with another key (or the
- * row was tampered with). Raised as a defect by the store — nothing can go on without the key —
- * and recognised by the runner at start, which turns it into a plain error.
- */
-export class CredentialsKeyMismatch extends Schema.TaggedError<CredentialsKeyMismatch>()("CredentialsKeyMismatch", {
-  importId: Schema.String
-}) {
-  override get message() {
-    return `the credentials key does not decrypt import ${this.importId}: wrong key?`
-  }
-}
+/** The error the store dies with when the key does not decrypt a stored config (declared in core). */
+export { CredentialsKeyMismatch } from "@autoimport/core/Errors"
 
 export class Credentials extends Context.Tag("@autoimport/store-sql/Credentials")<Credentials, CredentialsShape>() {}
 
