@@ -7,7 +7,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { ArrayFormatter, type ParseError } from "effect/ParseResult"
+import type { ParseError } from "effect/ParseResult"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
@@ -161,13 +161,8 @@ export const decodeInput = <A>(schema: Schema.Schema<A, any>, where: string, inp
     if (Either.isRight(strict)) return Effect.succeed(strict.right)
     const unknown = UnknownKeys.find(strict.left.issue)
     const reported = unknown.filter((u) => options.typed?.(u.path) ?? true)
-    const issues = ArrayFormatter.formatErrorSync(strict.left)
-    // An optional key's schema is a union with undefined: with `errors: "all"` a problem inside
-    // its value also reports "Expected undefined" for the key itself. That is noise.
-    const noise = (issue: (typeof issues)[number]) =>
-      issue.message.startsWith("Expected undefined, actual") &&
-      issues.some((other) => other !== issue && other.path.length > issue.path.length && issue.path.every((k, i) => other.path[i] === k))
-    const others = issues.filter((issue) => issue._tag !== "Unexpected" && !noise(issue))
+    // Each problem once: an optional key's "Expected undefined" alternative is not one.
+    const others = ParseIssues.describe(strict.left).filter((issue) => issue._tag !== "Unexpected")
     if (others.length === 0 && reported.length === 0) {
       return Effect.mapError(Schema.decodeUnknown(schema)(input), (e) => new InvalidConfig({ where, detail: formatParseError(e) }))
     }
