@@ -16,18 +16,12 @@ import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as YAML from "yaml"
-import {
-  CredentialsKey,
-  DurationBetween,
-  IntBetween,
-  IntBetweenFromString,
-  maxDepth,
-  Port,
-  PortFromString,
-  Secret,
-  tooDeep
-} from "./internal/schemas.js"
+import { settings } from "./internal/keys.js"
 import * as Requests from "./internal/requests.js"
+import { maxDepth, tooDeep } from "./internal/schemas.js"
+import * as Settings from "./internal/settings.js"
+
+export { settings } from "./internal/keys.js"
 
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   /** The file, or the environment variable, the problems are in. */
@@ -49,98 +43,19 @@ export const builtinConnectors: ReadonlyArray<string> = [
   "@autoimport/connector-shopify"
 ]
 
-export const defaults = {
-  dataDir: ".autoimport",
-  interval: Duration.minutes(30),
-  batchCap: 500,
-  concurrency: 4,
-  jitter: Duration.seconds(30),
-  pollInterval: Duration.seconds(10),
-  httpHost: "127.0.0.1",
-  httpPort: 8080,
-  /** How long an admin API request (or /readyz) waits for the database before answering 503. */
-  httpDatabaseTimeout: Duration.seconds(10)
-} as const
-
-/**
- * The range of every numeric setting (README's configuration table states them). Below the
- * minimum the runner would spin: an interval or poll interval of 0 re-runs at once, forever.
- * Above the maximum a value is a slip rather than a wish (a batch cap of 1e12 is no cap at all,
- * 10,000 concurrent syncs exhaust any connection pool), and long sleeps stay below the 24.8
- * days after which Node's timers overflow.
- */
-export const ranges = {
-  interval: { min: Duration.seconds(1), max: Duration.days(7) },
-  jitter: { min: Duration.zero, max: Duration.days(1) },
-  pollInterval: { min: Duration.millis(100), max: Duration.hours(1) },
-  batchCap: { min: 1, max: 100_000 },
-  concurrency: { min: 1, max: 64 },
-  // Zero would refuse every request; past a few minutes a client has long given up.
-  httpDatabaseTimeout: { min: Duration.millis(100), max: Duration.minutes(10) }
-} as const
-
-/** Each numeric setting's schema: the file holds numbers, variables hold text. */
-const bounded = {
-  interval: DurationBetween(ranges.interval.min, ranges.interval.max),
-  jitter: DurationBetween(ranges.jitter.min, ranges.jitter.max),
-  pollInterval: DurationBetween(ranges.pollInterval.min, ranges.pollInterval.max),
-  batchCap: IntBetween(ranges.batchCap.min, ranges.batchCap.max),
-  batchCapText: IntBetweenFromString(ranges.batchCap.min, ranges.batchCap.max),
-  concurrency: IntBetween(ranges.concurrency.min, ranges.concurrency.max),
-  concurrencyText: IntBetweenFromString(ranges.concurrency.min, ranges.concurrency.max),
-  httpDatabaseTimeout: DurationBetween(ranges.httpDatabaseTimeout.min, ranges.httpDatabaseTimeout.max)
-}
-
-const ConnectorEntry = Schema.Union(
-  Schema.NonEmptyTrimmedString,
-  Schema.Struct({
-    package: Schema.NonEmptyTrimmedString,
-    settings: Schema.optional(Schema.Unknown)
-  })
-)
-
-const DatabaseTimeout = bounded.httpDatabaseTimeout
+const declarations: ReadonlyArray<Settings.Setting<any>> = Object.values(settings)
 
 /** The file's shape. Unknown keys are errors: a misspelt key must not silently do nothing. */
-const FileConfig = Schema.Struct({
-  connectors: Schema.optional(Schema.Array(ConnectorEntry)),
-  database: Schema.optional(Schema.NonEmptyTrimmedString),
-  dataDir: Schema.optional(Schema.NonEmptyTrimmedString),
-  credentialsKey: Schema.optional(CredentialsKey),
-  interval: Schema.optional(bounded.interval),
-  batchCap: Schema.optional(bounded.batchCap),
-  concurrency: Schema.optional(bounded.concurrency),
-  jitter: Schema.optional(bounded.jitter),
-  pollInterval: Schema.optional(bounded.pollInterval),
-  http: Schema.optional(Schema.Struct({
-    host: Schema.optional(Schema.NonEmptyTrimmedString),
-    port: Schema.optional(Port),
-    adminToken: Schema.optional(Secret),
-    databaseTimeout: Schema.optional(DatabaseTimeout)
-  })),
-  requests: Schema.optional(Requests.RequestsFile)
-})
-type FileConfig = typeof FileConfig.Type
+const FileConfig = Settings.fileSchema(declarations)
 
 /** Each variable, decoded from its text on its own so an error names the variable. */
-const environment = {
-  AUTOIMPORT_DATABASE_URL: Schema.NonEmptyTrimmedString,
-  AUTOIMPORT_DATA_DIR: Schema.NonEmptyTrimmedString,
-  AUTOIMPORT_CREDENTIALS_KEY: CredentialsKey,
-  AUTOIMPORT_INTERVAL: bounded.interval,
-  AUTOIMPORT_BATCH_CAP: bounded.batchCapText,
-  AUTOIMPORT_CONCURRENCY: bounded.concurrencyText,
-  AUTOIMPORT_JITTER: bounded.jitter,
-  AUTOIMPORT_POLL_INTERVAL: bounded.pollInterval,
-  AUTOIMPORT_HTTP_HOST: Schema.NonEmptyTrimmedString,
-  AUTOIMPORT_HTTP_PORT: PortFromString,
-  AUTOIMPORT_ADMIN_TOKEN: Secret,
-  AUTOIMPORT_HTTP_DATABASE_TIMEOUT: DatabaseTimeout,
-  ...Requests.environment
-} as const
+const environment = Settings.variables(declarations)
 /** Read elsewhere (before the file is found), but still known variables. */
 const otherVariables = new Set(["AUTOIMPORT_CONFIG"])
-export const environmentVariables: ReadonlyArray<string> = [...otherVariables, ...Object.keys(environment)]
+export const environmentVariables: ReadonlyArray<string> = [...otherVariables, ...environment.keys()]
+
+/** README's configuration table (runner/test/Config.test.ts compares the two). */
+export const readmeTable = (): string => Settings.readmeTable(declarations)
 
 export type Database =
   | { readonly _tag: "Sqlite"; readonly filename: string }
@@ -220,46 +135,48 @@ export const load = (options: LoadOptions): Effect.Effect<RunnerConfig, ConfigEr
           return Option.fromNullable(found[0])
         })
     })
-    const fromFile: FileConfig = Option.isSome(file) ? yield* readFile(fs, file.value) : {}
+    const fromFile = Option.isSome(file) ? yield* readFile(fs, file.value) : {}
+    const sources: Settings.Sources = { file: fromFile, env }
     const source = Option.getOrElse(file, () => "the defaults")
     const baseDir = Option.match(file, { onNone: () => options.cwd, onSome: (f) => path.dirname(f) })
+    const get = <A>(s: Settings.Setting<A>) => Settings.given(sources, s)
+    const value = <A>(s: Settings.WithDefault<A>) => Settings.value(sources, s)
+    const fromEnv = (s: Settings.Setting<any>) => Settings.fromEnv(sources, s)
 
-    const dataDir = path.resolve(
-      env.AUTOIMPORT_DATA_DIR !== undefined ? options.cwd : baseDir,
-      env.AUTOIMPORT_DATA_DIR ?? fromFile.dataDir ?? defaults.dataDir
-    )
+    const dataDir = path.resolve(fromEnv(settings.dataDir) ? options.cwd : baseDir, value(settings.dataDir))
+    const databaseText = get(settings.database)
     const database = yield* parseDatabase(
-      env.AUTOIMPORT_DATABASE_URL !== undefined
-        ? { text: env.AUTOIMPORT_DATABASE_URL, where: "AUTOIMPORT_DATABASE_URL", base: options.cwd }
-        : fromFile.database !== undefined
-        ? { text: fromFile.database, where: `${source}: database`, base: baseDir }
-        : undefined,
+      databaseText === undefined ? undefined : fromEnv(settings.database)
+        ? { text: databaseText, where: settings.database.variable!, base: options.cwd }
+        : { text: databaseText, where: `${source}: database`, base: baseDir },
       dataDir,
       path
     )
-    const connectors: ReadonlyArray<ConnectorSpec> = fromFile.connectors !== undefined
-      ? fromFile.connectors.map((entry, i) => ({
+    const entries = get(settings.connectors)
+    const connectors: ReadonlyArray<ConnectorSpec> = entries !== undefined
+      ? entries.map((entry, i) => ({
         specifier: typeof entry === "string" ? entry : entry.package,
         settings: typeof entry === "string" ? undefined : entry.settings,
         where: `${source}: connectors[${i}]`
       }))
       : builtinConnectors.map((specifier) => ({ specifier, settings: undefined, where: "built-in connectors" }))
 
-    const host = env.AUTOIMPORT_HTTP_HOST ?? fromFile.http?.host ?? defaults.httpHost
-    const adminToken = Option.fromNullable(env.AUTOIMPORT_ADMIN_TOKEN ?? fromFile.http?.adminToken)
+    const host = value(settings.httpHost)
+    const adminToken = Option.fromNullable(get(settings.adminToken))
     if (!isLoopback(host) && Option.isNone(adminToken)) {
       return yield* new ConfigError({
-        source: env.AUTOIMPORT_HTTP_HOST !== undefined ? "AUTOIMPORT_HTTP_HOST" : source,
+        source: fromEnv(settings.httpHost) ? "AUTOIMPORT_HTTP_HOST" : source,
         problems: [
           `http.host is ${host}, which is reachable from other machines: set AUTOIMPORT_ADMIN_TOKEN (or http.adminToken) so the admin API requires a bearer token`
         ]
       })
     }
+    const credentialsKey = Option.fromNullable(get(settings.credentialsKey))
     // The key file of the embedded default is per machine: runners sharing one Postgres database
     // would each create their own and could not read the imports the others stored.
-    if (database._tag === "Postgres" && (env.AUTOIMPORT_CREDENTIALS_KEY ?? fromFile.credentialsKey) === undefined) {
+    if (database._tag === "Postgres" && Option.isNone(credentialsKey)) {
       return yield* new ConfigError({
-        source: env.AUTOIMPORT_DATABASE_URL !== undefined ? "AUTOIMPORT_DATABASE_URL" : `${source}: database`,
+        source: fromEnv(settings.database) ? "AUTOIMPORT_DATABASE_URL" : `${source}: database`,
         problems: [
           "a Postgres database needs AUTOIMPORT_CREDENTIALS_KEY (or credentialsKey), the same for every runner that uses it: base64 of 32 random bytes (openssl rand -base64 32)"
         ]
@@ -271,19 +188,19 @@ export const load = (options: LoadOptions): Effect.Effect<RunnerConfig, ConfigEr
       connectors,
       database,
       dataDir,
-      credentialsKey: Option.fromNullable(env.AUTOIMPORT_CREDENTIALS_KEY ?? fromFile.credentialsKey),
-      interval: env.AUTOIMPORT_INTERVAL ?? fromFile.interval ?? defaults.interval,
-      batchCap: env.AUTOIMPORT_BATCH_CAP ?? fromFile.batchCap ?? defaults.batchCap,
-      concurrency: env.AUTOIMPORT_CONCURRENCY ?? fromFile.concurrency ?? defaults.concurrency,
-      jitter: env.AUTOIMPORT_JITTER ?? fromFile.jitter ?? defaults.jitter,
-      pollInterval: env.AUTOIMPORT_POLL_INTERVAL ?? fromFile.pollInterval ?? defaults.pollInterval,
+      credentialsKey,
+      interval: value(settings.interval),
+      batchCap: value(settings.batchCap),
+      concurrency: value(settings.concurrency),
+      jitter: value(settings.jitter),
+      pollInterval: value(settings.pollInterval),
       http: {
         host,
-        port: env.AUTOIMPORT_HTTP_PORT ?? fromFile.http?.port ?? defaults.httpPort,
+        port: value(settings.httpPort),
         adminToken,
-        databaseTimeout: env.AUTOIMPORT_HTTP_DATABASE_TIMEOUT ?? fromFile.http?.databaseTimeout ?? defaults.httpDatabaseTimeout
+        databaseTimeout: value(settings.httpDatabaseTimeout)
       },
-      requests: Requests.resolve(env, fromFile.requests)
+      requests: Requests.resolve(sources)
     }
   })
 
@@ -315,19 +232,19 @@ const decodeEnvironment = (env: LoadOptions["env"]) =>
   Effect.gen(function*() {
     const problems: Array<string> = []
     const unknown: Array<string> = []
-    const decoded: { -readonly [K in keyof typeof environment]?: Schema.Schema.Type<(typeof environment)[K]> } = {}
-    for (const [name, value] of Object.entries(env)) {
-      if (!name.startsWith("AUTOIMPORT_") || value === undefined || otherVariables.has(name)) continue
-      const schema = (environment as Record<string, Schema.Schema<any, string>>)[name]
+    const decoded: Record<string, unknown> = {}
+    for (const [name, text] of Object.entries(env)) {
+      if (!name.startsWith("AUTOIMPORT_") || text === undefined || otherVariables.has(name)) continue
+      const schema = environment.get(name)
       if (schema === undefined) {
         if (!name.startsWith("AUTOIMPORT_TEST_")) unknown.push(name)
         continue
       }
-      const result = Schema.decodeUnknownEither(schema)(value)
+      const result = Settings.decodeVariable(schema, text)
       if (Either.isLeft(result)) {
         problems.push(`${name}: ${describeParseError(result.left).join("; ")}`)
       } else {
-        ;(decoded as Record<string, unknown>)[name] = result.right
+        decoded[name] = result.right
       }
     }
     if (problems.length > 0) return yield* new ConfigError({ source: "the environment", problems })

@@ -1,5 +1,6 @@
 /**
- * `autoimport demo`: a sandbox on the embedded default. It serves the connectors' fakes on
+ * `autoimport demo`: a sandbox on the embedded default. It serves the connectors' fakes (each
+ * package's `/fake` entry point, through the kit's `Sandbox` contract) on
  * loopback ports with seeded data (invalid and missing emails included), points the connector
  * settings at them, creates example imports, runs their first syncs with visible progress,
  * prints what to try next, then keeps the runner going (with a trickle of changes in the
@@ -9,11 +10,8 @@
  * fakes are new processes' worth of state, so an old demo database would only hold positions
  * they no longer know. It never reads AUTOIMPORT_DATABASE_URL or other storage settings.
  */
-import { acceptanceFake as googleFake, makeGoogleFake } from "@autoimport/connector-google-contacts/fake"
-import { acceptanceFake as hubspotFake, makeHubSpotFake } from "@autoimport/connector-hubspot/fake"
-import { type AcceptanceFake, serveFake } from "@autoimport/connector-kit/testing"
-import { acceptanceFake as shopifyFake, makeShopifyFake } from "@autoimport/connector-shopify/fake"
-import { Store } from "@autoimport/core"
+import { isSandbox, type RunningSandbox, type Sandbox } from "@autoimport/connector-kit/testing"
+import { type Connector, Store } from "@autoimport/core"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
@@ -21,44 +19,67 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
+import * as nodePath from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { builtinConnectors, type ConnectorSpec } from "./Config.js"
 import * as Http from "./Http.js"
 import * as Imports from "./Imports.js"
+import { isPath, resolvePackage } from "./internal/resolve.js"
 import * as Output from "./Output.js"
+import * as PluginLoader from "./PluginLoader.js"
 import { Scheduler, syncUntilDone } from "./Scheduler.js"
 import * as Setup from "./Setup.js"
 import * as Views from "./Views.js"
 
-/**
- * One connector's sandbox: its fake, seen through the kit's `AcceptanceFake` contract (handlers,
- * settings for a served URL, a valid import config, ways to add and edit records), plus the
- * settings the demo changes (larger pages, a brisk rate: the fakes have no quota to protect).
- */
-export interface Sandbox {
-  readonly package: string
-  readonly connectorId: string
-  readonly make: () => AcceptanceFake
-  readonly settings: Record<string, unknown>
-}
+const runnerDir = nodePath.dirname(fileURLToPath(import.meta.url))
 
-/** The sandboxes the demo starts; another connector's fake is one more line. */
-export const sandboxes: ReadonlyArray<Sandbox> = [
-  { package: "@autoimport/connector-google-contacts", connectorId: "google-contacts", make: () => googleFake(makeGoogleFake({ seed: 2026, size: 1_200, invalidEmailRatio: 0.04 })), settings: { pageSize: 100, requestsPerMinute: 600 } },
-  { package: "@autoimport/connector-hubspot", connectorId: "hubspot", make: () => hubspotFake(makeHubSpotFake({ seed: 2026, size: 900 })), settings: { pageSize: 100 } },
-  { package: "@autoimport/connector-shopify", connectorId: "shopify", make: () => shopifyFake(makeShopifyFake({ seed: 2026, size: 700 })), settings: { pageSize: 100 } }
-]
-
-interface Started {
+/** One connector's sandbox: where its package is, and what its `/fake` entry exports. */
+export interface Found {
+  readonly spec: ConnectorSpec
+  readonly connector: Connector.AnyConnector
   readonly sandbox: Sandbox
-  readonly fake: AcceptanceFake
-  readonly url: string
 }
 
-const start = (sandbox: Sandbox): Effect.Effect<Started, never, Scope.Scope> =>
-  Effect.suspend(() => {
-    const fake = sandbox.make()
-    return Effect.map(serveFake(fake.handlers), ({ url }) => ({ sandbox, fake, url }))
+interface Started extends Found {
+  readonly running: RunningSandbox
+}
+
+/**
+ * The sandbox of each connector the runner loads by default (Config.ts `builtinConnectors`):
+ * `<package>/fake` exports `sandbox` (the contract of @autoimport/connector-kit/testing), found
+ * the way the connector itself was. A connector without one is left out of the demo, with a note.
+ */
+export const findSandboxes = (specs: ReadonlyArray<ConnectorSpec>, cwd: string) =>
+  Effect.gen(function*() {
+    const loaded = yield* PluginLoader.loadAll(specs, { cwd, baseDir: cwd })
+    const found: Array<Found> = []
+    for (const [i, { connector }] of loaded.entries()) {
+      const spec = specs[i]!
+      const sandbox = yield* importSandbox(spec.specifier, cwd)
+      if (sandbox === undefined) {
+        yield* Output.progress(`${connector.id}: no sandbox (its package has no /fake entry point exporting \`sandbox\`); left out of the demo`)
+      } else {
+        found.push({ spec, connector, sandbox })
+      }
+    }
+    return found
   })
+
+const importSandbox = (specifier: string, cwd: string): Effect.Effect<Sandbox | undefined> =>
+  isPath(specifier)
+    ? Effect.succeed(undefined)
+    : Effect.suspend(() => {
+      const resolved = resolvePackage(`${specifier}/fake`, cwd) ?? resolvePackage(`${specifier}/fake`, runnerDir)
+      return resolved === undefined
+        ? Effect.succeed(undefined)
+        : Effect.map(
+          Effect.promise(() => import(pathToFileURL(resolved.file).href) as Promise<Record<string, unknown>>),
+          (module) => (isSandbox(module.sandbox) ? module.sandbox : undefined)
+        )
+    }).pipe(
+      // A /fake entry that cannot be resolved or loaded leaves the connector out, like one without a /fake entry.
+      Effect.catchAllDefect(() => Effect.succeed(undefined))
+    )
 
 export interface DemoOptions {
   readonly cwd: string
@@ -80,16 +101,17 @@ export const run = (options: DemoOptions) =>
     yield* fs.makeDirectory(dataDir, { recursive: true, mode: 0o700 }).pipe(Effect.orDie)
     yield* Output.progress(`autoimport demo — a sandbox in ${path.relative(options.cwd, dataDir)}/ (started clean)`)
 
-    const started = yield* Effect.forEach(sandboxes, start)
+    const found = yield* findSandboxes(builtinConnectors.map((specifier) => ({ specifier, settings: undefined, where: "built-in connectors" })), options.cwd)
+    const started: ReadonlyArray<Started> = yield* Effect.forEach(found, (f) => Effect.map(f.sandbox(), (running) => ({ ...f, running })))
     const configFile = path.join(dataDir, "autoimport.config.json")
     yield* fs.writeFileString(configFile, JSON.stringify({
-      connectors: started.map(({ fake, sandbox, url }) => ({ package: sandbox.package, settings: { ...(fake.settings(url) as object), ...sandbox.settings } })),
+      connectors: started.map(({ running, spec }) => ({ package: spec.specifier, settings: running.settings })),
       dataDir: ".",
       interval: "1m",
       jitter: "5s",
       pollInterval: "2s"
     }, null, 2) + "\n").pipe(Effect.orDie)
-    yield* Output.progress(`fake services: ${started.map(({ sandbox, url }) => `${sandbox.connectorId} at ${url}`).join(", ")}`)
+    yield* Output.progress(`fake services: ${started.map(({ connector, running }) => `${connector.id} at ${running.url}`).join(", ")}`)
 
     const env = Object.fromEntries(demoVariables.flatMap((name) => (options.env[name] === undefined ? [] : [[name, options.env[name]]])))
     const setup = yield* Setup.load({ cwd: options.cwd, configPath: Option.some(configFile), env })
@@ -97,9 +119,9 @@ export const run = (options: DemoOptions) =>
     yield* Effect.gen(function*() {
       const scheduler = yield* Scheduler
       const created = []
-      for (const { fake, sandbox } of started) {
-        const { connector } = yield* setup.connectors.get(sandbox.connectorId)
-        const config = yield* Imports.validate(connector, `the ${connector.name} sandbox's import config`, fake.config())
+      for (const { running, ...found } of started) {
+        const { connector } = yield* setup.connectors.get(found.connector.id)
+        const config = yield* Imports.validate(connector, `the ${connector.name} sandbox's import config`, running.config())
         const imp = yield* Imports.create({ config, name: `${connector.name} (sandbox)`, list: connector.name })
         created.push(imp)
         yield* Output.progress(`created import ${imp.id} "${imp.name}" → list "${connector.name}"`)
@@ -116,11 +138,10 @@ export const run = (options: DemoOptions) =>
       yield* summary(options, setup, configFile, created.map((i) => i.id))
       if (options.exitAfterSync) return
       yield* Output.progress("\nthe runner keeps syncing every minute, with a few changes in the fake services in between; Ctrl-C stops it")
-      const trickle = Effect.forEach(started, ({ fake, sandbox }) =>
+      const trickle = Effect.forEach(started, ({ connector, running }) =>
         Effect.suspend(() => {
-          const added = fake.add(2).length
-          const edited = fake.edit(1).length
-          return Output.progress(`[sandbox] ${sandbox.connectorId}: ${added} records added, ${edited} edited`)
+          const { added, edited } = running.change()
+          return Output.progress(`[sandbox] ${connector.id}: ${added} records added, ${edited} edited`)
         })).pipe(
         Effect.delay("25 seconds"),
         Effect.forever
